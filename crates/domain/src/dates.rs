@@ -1,0 +1,51 @@
+//! Dates as Russian users write them (ДД.ММ.ГГГГ) and as HTML date inputs send them (ГГГГ-ММ-ДД).
+
+use chrono::NaiveDate;
+
+pub fn parse(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+        .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+}
+
+pub fn format(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// Parses an optional date field, recording a Russian message when it is present but wrong.
+pub fn parse_optional(
+    value: &str,
+    field: &str,
+    label: &str,
+    errors: &mut crate::FieldErrors,
+) -> Option<NaiveDate> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    let d = parse(value);
+    if d.is_none() {
+        errors.add(
+            field,
+            format!(
+                "{label}: «{}» — не дата; нужна дата в виде ДД.ММ.ГГГГ",
+                value.trim()
+            ),
+        );
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_russian_and_iso_forms() {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
+        assert_eq!(super::parse("01.09.2025"), Some(d));
+        assert_eq!(super::parse("2025-09-01"), Some(d));
+        assert_eq!(super::parse("31.02.2025"), None);
+        assert_eq!(super::parse("вчера"), None);
+        assert_eq!(super::format(d), "01.09.2025");
+    }
+}

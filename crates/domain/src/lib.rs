@@ -1,0 +1,14 @@
+//! Types and rules of the field, free of I/O: what a valid school, librarian or passport is,
+//! school years, roles, and the text normalisation used for search.
+
+pub mod dates;
+pub mod directory;
+pub mod errors;
+pub mod password;
+pub mod role;
+pub mod school_year;
+pub mod text;
+
+pub use errors::FieldErrors;
+pub use role::Role;
+pub use school_year::SchoolYear;

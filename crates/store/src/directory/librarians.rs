@@ -1,0 +1,315 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::directory::{Category, CourseFields, LibrarianFields};
+use domain::text;
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::audit::{self, json, Actor, Change};
+use crate::{exec, now, on, Error, Ex, ListQuery, Page};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Librarian {
+    pub id: i64,
+    pub district_id: i64,
+    pub school_id: i64,
+    pub school_short_name: String,
+    pub user_id: Option<i64>,
+    pub full_name: String,
+    pub position: String,
+    pub education: String,
+    pub experience_years: Option<i64>,
+    pub category: String,
+    pub attestation_date: Option<NaiveDate>,
+    pub next_attestation_date: Option<NaiveDate>,
+    pub self_education_theme: String,
+    pub email: String,
+    pub phone: String,
+    pub consent_processing_date: Option<NaiveDate>,
+    pub consent_publication_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Librarian {
+    pub fn category_title(&self) -> &'static str {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.code() == self.category)
+            .unwrap_or(Category::None)
+            .title_ru()
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Course {
+    pub id: i64,
+    pub librarian_id: i64,
+    pub title: String,
+    pub provider: String,
+    pub hours: i64,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: NaiveDate,
+    pub certificate: String,
+}
+
+const COLS: &str = "l.id, l.district_id, l.school_id, s.short_name AS school_short_name, l.user_id, l.full_name, l.position,
+    l.education, l.experience_years, l.category, l.attestation_date, l.next_attestation_date, l.self_education_theme,
+    l.email, l.phone, l.consent_processing_date, l.consent_publication_date, l.created_at, l.updated_at, l.archived_at";
+
+pub const LIBRARIAN_SORTS: &[(&str, &str)] = &[
+    ("full_name", "l.full_name"),
+    ("school", "s.short_name"),
+    ("category", "l.category"),
+    ("next_attestation", "l.next_attestation_date"),
+    ("updated", "l.updated_at"),
+];
+
+fn search_text(f: &LibrarianFields, school: &str) -> String {
+    text::normalize(&format!(
+        "{} {} {} {}",
+        f.full_name, school, f.position, f.self_education_theme
+    ))
+}
+
+async fn school_of(ex: &mut Ex<'_>, school_id: i64) -> Result<(i64, String), Error> {
+    let r: Option<(i64, String)> = on!(ex, c => sqlx::query_as("SELECT district_id, short_name FROM schools WHERE id = $1 AND archived_at IS NULL")
+        .bind(school_id).fetch_optional(c).await)?;
+    r.ok_or_else(|| Error::Invalid("Школа не найдена или перенесена в архив".into()))
+}
+
+pub async fn create_librarian(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    school_id: i64,
+    f: &LibrarianFields,
+) -> Result<i64, Error> {
+    let (district_id, school) = school_of(ex, school_id).await?;
+    let t = now();
+    let id: (i64,) = on!(ex, c => sqlx::query_as(
+        "INSERT INTO librarians (district_id, school_id, full_name, position, education, experience_years, category,
+           attestation_date, next_attestation_date, self_education_theme, email, phone, consent_processing_date,
+           consent_publication_date, search, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id")
+        .bind(district_id).bind(school_id).bind(&f.full_name).bind(&f.position).bind(&f.education)
+        .bind(f.experience_years).bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date)
+        .bind(&f.self_education_theme).bind(&f.email).bind(&f.phone).bind(f.consent_processing_date)
+        .bind(f.consent_publication_date).bind(search_text(f, &school)).bind(t).fetch_one(c).await)?;
+    audit::record(
+        ex,
+        actor,
+        Change {
+            action: "create",
+            entity: "librarian",
+            entity_id: Some(id.0),
+            district_id: Some(district_id),
+            summary: format!("Добавлен(а) в банк данных: {} ({school})", f.full_name),
+            before: None,
+            after: json(f),
+        },
+    )
+    .await?;
+    Ok(id.0)
+}
+
+pub async fn update_librarian(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    id: i64,
+    school_id: i64,
+    f: &LibrarianFields,
+) -> Result<(), Error> {
+    let before = get_librarian(ex, id).await?;
+    let (district_id, school) = school_of(ex, school_id).await?;
+    if district_id != before.district_id {
+        return Err(Error::Invalid("Школа из другого округа".into()));
+    }
+    exec!(ex, c => sqlx::query(
+        "UPDATE librarians SET school_id = $1, full_name = $2, position = $3, education = $4, experience_years = $5,
+           category = $6, attestation_date = $7, next_attestation_date = $8, self_education_theme = $9, email = $10,
+           phone = $11, consent_processing_date = $12, consent_publication_date = $13, search = $14, updated_at = $15
+         WHERE id = $16")
+        .bind(school_id).bind(&f.full_name).bind(&f.position).bind(&f.education).bind(f.experience_years)
+        .bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date).bind(&f.self_education_theme)
+        .bind(&f.email).bind(&f.phone).bind(f.consent_processing_date).bind(f.consent_publication_date)
+        .bind(search_text(f, &school)).bind(now()).bind(id).execute(c).await)?;
+    audit::record(
+        ex,
+        actor,
+        Change {
+            action: "update",
+            entity: "librarian",
+            entity_id: Some(id),
+            district_id: Some(district_id),
+            summary: format!("Изменены сведения: {}", f.full_name),
+            before: json(&before),
+            after: json(f),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_librarian_archived(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    id: i64,
+    archived: bool,
+) -> Result<(), Error> {
+    let l = get_librarian(ex, id).await?;
+    exec!(ex, c => sqlx::query("UPDATE librarians SET archived_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(archived.then(now)).bind(now()).bind(id).execute(&mut *c).await)?;
+    if archived {
+        // A librarian who left keeps their record but can no longer sign in.
+        if let Some(uid) = l.user_id {
+            exec!(ex, c => sqlx::query("UPDATE users SET archived_at = $1 WHERE id = $2").bind(now()).bind(uid).execute(&mut *c).await)?;
+            exec!(ex, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(uid).execute(c).await)?;
+        }
+    }
+    audit::record(
+        ex,
+        actor,
+        Change {
+            action: if archived { "archive" } else { "restore" },
+            entity: "librarian",
+            entity_id: Some(id),
+            district_id: Some(l.district_id),
+            summary: format!(
+                "{} {}",
+                l.full_name,
+                if archived {
+                    "— в архиве"
+                } else {
+                    "— возвращен(а) из архива"
+                }
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn get_librarian(ex: &mut Ex<'_>, id: i64) -> Result<Librarian, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.id = $1"
+    );
+    on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
+}
+
+/// The librarian record linked to an account, if any.
+pub async fn librarian_of_user(ex: &mut Ex<'_>, user_id: i64) -> Result<Option<Librarian>, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.user_id = $1"
+    );
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(c).await)?)
+}
+
+/// (district, school) of a librarian record, for access checks.
+pub async fn librarian_scope(ex: &mut Ex<'_>, id: i64) -> Result<Option<(i64, i64)>, Error> {
+    Ok(
+        on!(ex, c => sqlx::query_as("SELECT district_id, school_id FROM librarians WHERE id = $1").bind(id).fetch_optional(c).await)?,
+    )
+}
+
+pub async fn link_librarian_user(ex: &mut Ex<'_>, id: i64, user_id: i64) -> Result<(), Error> {
+    exec!(ex, c => sqlx::query("UPDATE librarians SET user_id = $1 WHERE id = $2").bind(user_id).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+/// Librarians of a district; `school` narrows to one school.
+pub async fn list_librarians(
+    ex: &mut Ex<'_>,
+    district_id: i64,
+    school: Option<i64>,
+    q: &ListQuery,
+) -> Result<Page<Librarian>, Error> {
+    let (limit, offset) = q.limit_offset();
+    let pattern = text::like_pattern(&q.q);
+    let filter = "l.district_id = $1 AND l.search LIKE $2 ESCAPE '\\' AND (l.archived_at IS NULL OR $3) AND ($4 IS NULL OR l.school_id = $4)";
+    let sql = format!(
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE {filter} ORDER BY {} LIMIT $5 OFFSET $6",
+        q.order_by(LIBRARIAN_SORTS).replace(", id", ", l.id")
+    );
+    let items: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
+        .bind(limit).bind(offset).fetch_all(c).await)?;
+    let sql = format!("SELECT COUNT(*) FROM librarians l WHERE {filter}");
+    let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school).fetch_one(c).await)?;
+    Ok(Page {
+        items,
+        total: total.0,
+        page: q.page.max(1),
+        per_page: limit,
+    })
+}
+
+pub async fn list_courses(ex: &mut Ex<'_>, librarian_id: i64) -> Result<Vec<Course>, Error> {
+    Ok(on!(ex, c => sqlx::query_as(
+        "SELECT id, librarian_id, title, provider, hours, start_date, end_date, certificate FROM courses
+         WHERE librarian_id = $1 ORDER BY end_date DESC, id DESC")
+        .bind(librarian_id).fetch_all(c).await)?)
+}
+
+pub async fn add_course(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    librarian_id: i64,
+    f: &CourseFields,
+) -> Result<i64, Error> {
+    let l = get_librarian(ex, librarian_id).await?;
+    let id: (i64,) = on!(ex, c => sqlx::query_as(
+        "INSERT INTO courses (librarian_id, title, provider, hours, start_date, end_date, certificate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        .bind(librarian_id).bind(&f.title).bind(&f.provider).bind(f.hours).bind(f.start_date).bind(f.end_date)
+        .bind(&f.certificate).fetch_one(c).await)?;
+    audit::record(
+        ex,
+        actor,
+        Change {
+            action: "create",
+            entity: "course",
+            entity_id: Some(id.0),
+            district_id: Some(l.district_id),
+            summary: format!(
+                "{}: добавлены курсы «{}», {} ч.",
+                l.full_name, f.title, f.hours
+            ),
+            before: None,
+            after: json(f),
+        },
+    )
+    .await?;
+    Ok(id.0)
+}
+
+pub async fn delete_course(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    librarian_id: i64,
+    course_id: i64,
+) -> Result<(), Error> {
+    let l = get_librarian(ex, librarian_id).await?;
+    let course: Course = on!(ex, c => sqlx::query_as(
+        "SELECT id, librarian_id, title, provider, hours, start_date, end_date, certificate FROM courses WHERE id = $1 AND librarian_id = $2")
+        .bind(course_id).bind(librarian_id).fetch_optional(c).await)?.ok_or(Error::NotFound)?;
+    exec!(ex, c => sqlx::query("DELETE FROM courses WHERE id = $1").bind(course_id).execute(c).await)?;
+    audit::record(
+        ex,
+        actor,
+        Change {
+            action: "delete",
+            entity: "course",
+            entity_id: Some(course_id),
+            district_id: Some(l.district_id),
+            summary: format!(
+                "{}: удалена запись о курсах «{}»",
+                l.full_name, course.title
+            ),
+            before: json(&course),
+            after: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Storage: migrations and queries, one module per area, on SQLite and PostgreSQL alike.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod demo;
+pub mod directory;
+mod error;
+pub mod testing;
+
+pub use db::{now, Db, Ex, Tx};
+pub use error::Error;
+
+/// One page of a list, with the total count for paging.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Search, sort and paging of a list, as the user asked for them.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub q: String,
+    pub sort: String,
+    pub desc: bool,
+    pub page: i64,
+    pub per_page: i64,
+    pub archived: bool,
+}
+
+impl ListQuery {
+    pub fn all() -> ListQuery {
+        ListQuery {
+            per_page: 1_000_000,
+            page: 1,
+            ..Default::default()
+        }
+    }
+    fn limit_offset(&self) -> (i64, i64) {
+        let per = self.per_page.clamp(1, 1_000_000);
+        (per, (self.page.max(1) - 1) * per)
+    }
+    /// `ORDER BY` text from a whitelist of (sort key, column); the first entry is the default.
+    fn order_by(&self, columns: &[(&str, &str)]) -> String {
+        let col = columns
+            .iter()
+            .find(|(k, _)| *k == self.sort)
+            .unwrap_or(&columns[0])
+            .1;
+        format!("{col} {}, id", if self.desc { "DESC" } else { "ASC" })
+    }
+}
