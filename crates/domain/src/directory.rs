@@ -101,6 +101,7 @@ impl InnNumber {
 
 /// A school card as typed by a person or read from a spreadsheet row.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SchoolInput {
     pub full_name: String,
@@ -293,6 +294,7 @@ impl Category {
 
 /// A librarian's data-bank record as typed or imported.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LibrarianInput {
     pub full_name: String,
@@ -484,6 +486,7 @@ impl CourseInput {
 
 /// The library passport (паспорт библиотеки) of one school for one school year.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PassportInput {
     pub rooms: String,

@@ -113,7 +113,15 @@ fn person(rng: &mut StdRng) -> String {
 
 async fn logins(db: &Db) -> Result<Vec<(String, String)>, Error> {
     let mut c = db.conn().await?;
-    let users = accounts::list_users(&mut c.ex(), None).await?;
+    let mut users = accounts::list_users(&mut c.ex(), None).await?;
+    let rank = |r: Role| {
+        Role::ALL
+            .iter()
+            .position(|x| *x == r)
+            .unwrap_or(9)
+            .min(if r == Role::Observer { 2 } else { 9 })
+    };
+    users.sort_by(|a, b| (rank(a.role()), &a.login).cmp(&(rank(b.role()), &b.login)));
     Ok(users
         .into_iter()
         .map(|u| {

@@ -313,3 +313,15 @@ pub async fn delete_course(
     .await?;
     Ok(())
 }
+
+/// A librarian of a school by full name (how imports recognise a record they already have).
+pub async fn librarian_by_name(
+    ex: &mut Ex<'_>,
+    school_id: i64,
+    full_name: &str,
+) -> Result<Option<Librarian>, Error> {
+    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1 AND l.full_name = $2");
+    Ok(
+        on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(full_name.trim()).fetch_optional(c).await)?,
+    )
+}

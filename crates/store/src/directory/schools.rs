@@ -225,3 +225,15 @@ pub async fn list_schools(
         per_page: limit,
     })
 }
+
+/// A school of the district by its short name (how imports recognise a school they already have).
+pub async fn school_by_short_name(
+    ex: &mut Ex<'_>,
+    district_id: i64,
+    short_name: &str,
+) -> Result<Option<School>, Error> {
+    let sql = format!("SELECT {COLS} FROM schools WHERE district_id = $1 AND short_name = $2");
+    Ok(
+        on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(short_name.trim()).fetch_optional(c).await)?,
+    )
+}

@@ -1,0 +1,72 @@
+//! The OpenAPI document of the JSON API, and the signed-in account.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::OpenApi;
+
+use crate::authz::{CsrfToken, CurrentUser};
+use crate::directory::{librarians, passports, schools};
+use crate::{accounts, audit};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Библиосеть API",
+        description = "JSON API информационной системы методического объединения школьных библиотекарей. \
+            Вход: POST /api/sessions (или форма /login) ставит cookie сессии. Каждый POST, PUT и DELETE \
+            несёт заголовок X-CSRF-Token со значением csrf_token из ответа на вход или из GET /api/me."
+    ),
+    paths(
+        me,
+        accounts::api_login,
+        accounts::api_logout,
+        schools::api_list,
+        schools::api_get,
+        schools::api_create,
+        schools::api_update,
+        passports::api_get,
+        passports::api_put,
+        librarians::api_list,
+        librarians::api_get,
+        librarians::api_update,
+        audit::api_list,
+    ),
+    components(schemas(
+        domain::directory::SchoolInput,
+        domain::directory::LibrarianInput,
+        domain::directory::PassportInput,
+        accounts::ApiLogin,
+        accounts::ApiSession
+    ))
+)]
+struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    id: i64,
+    login: String,
+    full_name: String,
+    role: String,
+    district_id: Option<i64>,
+    school_id: Option<i64>,
+    csrf_token: String,
+}
+
+/// The signed-in account and the CSRF token to send with changes.
+#[utoipa::path(get, path = "/api/me", tag = "Учётные записи", responses((status = 200, body = Me), (status = 401)))]
+pub async fn me(user: CurrentUser, axum::Extension(csrf): axum::Extension<CsrfToken>) -> Json<Me> {
+    let u = user.0;
+    Json(Me {
+        id: u.id,
+        login: u.login,
+        full_name: u.full_name,
+        role: u.role,
+        district_id: u.district_id,
+        school_id: u.school_id,
+        csrf_token: csrf.0,
+    })
+}

@@ -1,0 +1,392 @@
+//! Library passports (паспортизация): one per school and school year; the district summary.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use domain::directory::{PassportFields, PassportInput};
+use domain::{FieldErrors, SchoolYear};
+use formats::xlsx::{self, Cell};
+use serde::Deserialize;
+use store::directory::{self, Passport, School};
+use store::ListQuery;
+
+use crate::authz::{Ctx, CurrentUser};
+use crate::error::{AppError, Result};
+use crate::views;
+use crate::views::Show;
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YearParam {
+    year: String,
+}
+
+impl YearParam {
+    fn year(&self) -> Result<SchoolYear> {
+        if self.year.trim().is_empty() {
+            return Ok(SchoolYear::current());
+        }
+        parse_year(&self.year)
+    }
+}
+
+fn parse_year(s: &str) -> Result<SchoolYear> {
+    SchoolYear::parse(s).ok_or_else(|| {
+        AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026"))
+    })
+}
+
+/// The passport's rows as the form and the card show them: (field, label, value).
+fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("rooms", "Помещений библиотеки", views::num(&p.rooms)),
+        ("area_m2", "Площадь, м²", views::dec(&p.area_m2)),
+        (
+            "reading_seats",
+            "Посадочных мест в читальном зале",
+            views::num(&p.reading_seats),
+        ),
+        (
+            "computers",
+            "Компьютеров для читателей и библиотекаря",
+            views::num(&p.computers),
+        ),
+        ("fund_main", "Основной фонд, экз.", views::num(&p.fund_main)),
+        (
+            "fund_textbooks",
+            "Фонд учебников, экз.",
+            views::num(&p.fund_textbooks),
+        ),
+        (
+            "fund_fiction",
+            "Художественная литература, экз.",
+            views::num(&p.fund_fiction),
+        ),
+        (
+            "fund_periodicals",
+            "Периодических изданий, названий",
+            views::num(&p.fund_periodicals),
+        ),
+        ("readers", "Читателей", views::num(&p.readers)),
+        ("visits", "Посещений за год", views::num(&p.visits)),
+        ("loans", "Книговыдача за год, экз.", views::num(&p.loans)),
+        ("staff", "Сотрудников библиотеки", views::num(&p.staff)),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "passport_show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    school: School,
+    year: SchoolYear,
+    years: Vec<SchoolYear>,
+    passport: Option<Passport>,
+    rows: Vec<(&'static str, &'static str, String)>,
+    can_edit: bool,
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(school): Path<i64>,
+    Query(q): Query<YearParam>,
+) -> Result<Html<String>> {
+    let year = q.year()?;
+    let mut c = st.db.conn().await?;
+    let s = directory::get_school(&mut c.ex(), school).await?;
+    let passport = directory::get_passport(&mut c.ex(), school, year).await?;
+    let mut years = directory::passport_years(&mut c.ex(), school).await?;
+    if !years.contains(&SchoolYear::current()) {
+        years.insert(0, SchoolYear::current());
+    }
+    let rows = rows(&passport.as_ref().map(Passport::fields).unwrap_or_default());
+    let page = ShowPage {
+        ctx,
+        can_edit: user.can_edit_school(school),
+        school: s,
+        year,
+        years,
+        passport,
+        rows,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "passport_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    school: School,
+    year: SchoolYear,
+    rows: Vec<(&'static str, &'static str, String)>,
+    internet: bool,
+    errors: FieldErrors,
+    copied_from: Option<SchoolYear>,
+}
+
+fn input_rows(i: &PassportInput) -> Vec<(&'static str, &'static str, String)> {
+    let blank = rows(&PassportFields::default());
+    let values = [
+        &i.rooms,
+        &i.area_m2,
+        &i.reading_seats,
+        &i.computers,
+        &i.fund_main,
+        &i.fund_textbooks,
+        &i.fund_fiction,
+        &i.fund_periodicals,
+        &i.readers,
+        &i.visits,
+        &i.loans,
+        &i.staff,
+    ];
+    blank
+        .into_iter()
+        .zip(values)
+        .map(|((k, l, _), v)| (k, l, v.clone()))
+        .collect()
+}
+
+pub async fn edit_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Html<String>> {
+    let year = parse_year(&year)?;
+    let mut c = st.db.conn().await?;
+    let s = directory::get_school(&mut c.ex(), school).await?;
+    let (passport, copied_from) = match directory::get_passport(&mut c.ex(), school, year).await? {
+        Some(p) => (Some(p), None),
+        // A new year starts from last year's figures: most of them change little.
+        None => match directory::get_passport(&mut c.ex(), school, year.prev()).await? {
+            Some(p) => (Some(p), Some(year.prev())),
+            None => (None, None),
+        },
+    };
+    let fields = passport.as_ref().map(Passport::fields).unwrap_or_default();
+    let page = FormPage {
+        ctx,
+        school: s,
+        year,
+        rows: rows(&fields),
+        internet: fields.internet,
+        errors: FieldErrors::default(),
+        copied_from,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn store_passport(
+    st: &AppState,
+    user: &CurrentUser,
+    school: i64,
+    year: SchoolYear,
+    input: &PassportInput,
+) -> Result<()> {
+    let fields = input.validate().map_err(AppError::Fields)?;
+    let mut tx = st.db.begin().await?;
+    directory::save_passport(&mut tx.ex(), &user.actor(), school, year, &fields).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn save(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path((school, year)): Path<(i64, String)>,
+    Form(input): Form<PassportInput>,
+) -> Result<Response> {
+    let year = parse_year(&year)?;
+    match store_passport(&st, &user, school, year, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/schools/{school}/passport?year={}",
+            year.start_year()
+        ))
+        .into_response()),
+        Err(AppError::Fields(errors)) => {
+            let mut c = st.db.conn().await?;
+            let s = directory::get_school(&mut c.ex(), school).await?;
+            let internet = input.internet.trim() == "on";
+            let page = FormPage {
+                ctx,
+                school: s,
+                year,
+                rows: input_rows(&input),
+                internet,
+                errors,
+                copied_from: None,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One line of the district summary: a school and its passport for the year, if filled.
+pub struct SummaryRow {
+    pub school: School,
+    pub passport: Option<Passport>,
+}
+
+#[derive(Template)]
+#[template(path = "passports_summary.html")]
+struct SummaryPage {
+    ctx: Ctx,
+    year: SchoolYear,
+    lines: Vec<SummaryRow>,
+    totals: PassportFields,
+    filled: usize,
+}
+
+async fn summary_rows(
+    st: &AppState,
+    user: &CurrentUser,
+    year: SchoolYear,
+) -> Result<(Vec<SummaryRow>, PassportFields)> {
+    let district = user.district()?;
+    let mut c = st.db.conn().await?;
+    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all())
+        .await?
+        .items;
+    let passports = directory::district_passports(&mut c.ex(), district, year).await?;
+    let mut totals = PassportFields::default();
+    let add = |a: &mut Option<i64>, b: Option<i64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
+    let lines: Vec<SummaryRow> = schools
+        .into_iter()
+        .map(|school| {
+            let passport = passports.iter().find(|p| p.school_id == school.id).cloned();
+            if let Some(p) = &passport {
+                add(&mut totals.fund_main, p.fund_main);
+                add(&mut totals.fund_textbooks, p.fund_textbooks);
+                add(&mut totals.fund_fiction, p.fund_fiction);
+                add(&mut totals.readers, p.readers);
+                add(&mut totals.visits, p.visits);
+                add(&mut totals.loans, p.loans);
+                add(&mut totals.computers, p.computers);
+                add(&mut totals.staff, p.staff);
+            }
+            SummaryRow { school, passport }
+        })
+        .collect();
+    Ok((lines, totals))
+}
+
+pub async fn summary(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Query(q): Query<YearParam>,
+) -> Result<Html<String>> {
+    let year = q.year()?;
+    let (lines, totals) = summary_rows(&st, &user, year).await?;
+    let filled = lines.iter().filter(|l| l.passport.is_some()).count();
+    Ok(Html(
+        SummaryPage {
+            ctx,
+            year,
+            lines,
+            totals,
+            filled,
+        }
+        .render()?,
+    ))
+}
+
+pub async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<YearParam>,
+) -> Result<Response> {
+    let year = q.year()?;
+    let (lines, _) = summary_rows(&st, &user, year).await?;
+    let mut headers = vec!["Школа"];
+    let blank = rows(&PassportFields::default());
+    headers.extend(blank.iter().map(|(_, l, _)| *l));
+    headers.push("Интернет");
+    let data: Vec<Vec<Cell>> = lines
+        .iter()
+        .map(|l| {
+            let mut r = vec![Cell::Text(l.school.short_name.clone())];
+            match &l.passport {
+                Some(p) => {
+                    r.extend([p.rooms].map(Cell::Int));
+                    r.push(Cell::Float(p.area_m2));
+                    r.extend(
+                        [
+                            p.reading_seats,
+                            p.computers,
+                            p.fund_main,
+                            p.fund_textbooks,
+                            p.fund_fiction,
+                            p.fund_periodicals,
+                            p.readers,
+                            p.visits,
+                            p.loans,
+                            p.staff,
+                        ]
+                        .map(Cell::Int),
+                    );
+                    r.push(Cell::Text(if p.internet { "да" } else { "нет" }.into()));
+                }
+                None => r.push(Cell::Text("паспорт не заполнен".into())),
+            }
+            r
+        })
+        .collect();
+    let bytes = xlsx::write_table(
+        &format!("Паспорта {}", year.to_string().replace('/', "-")),
+        &headers,
+        &data,
+        None,
+    )?;
+    Ok(views::xlsx(
+        &format!(
+            "Паспорта библиотек {}.xlsx",
+            year.to_string().replace('/', "-")
+        ),
+        bytes,
+    ))
+}
+
+// JSON API
+
+#[utoipa::path(get, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
+    params(("school" = i64, Path), ("year" = String, Path, description = "Учебный год: 2025 или 2025-2026")),
+    responses((status = 200, description = "Паспорт"), (status = 404, description = "Паспорт за этот год не заполнен")))]
+pub async fn api_get(
+    State(st): State<AppState>,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Json<Passport>> {
+    let year = parse_year(&year)?;
+    let mut c = st.db.conn().await?;
+    Ok(Json(
+        directory::get_passport(&mut c.ex(), school, year)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
+    params(("school" = i64, Path), ("year" = String, Path)), request_body = PassportInput,
+    responses((status = 200, description = "Паспорт сохранён"), (status = 422, description = "Ошибки по полям")))]
+pub async fn api_put(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((school, year)): Path<(i64, String)>,
+    Json(input): Json<PassportInput>,
+) -> Result<Json<Passport>> {
+    let year = parse_year(&year)?;
+    store_passport(&st, &user, school, year, &input).await?;
+    let mut c = st.db.conn().await?;
+    Ok(Json(
+        directory::get_passport(&mut c.ex(), school, year)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    ))
+}

@@ -1,0 +1,192 @@
+//! Helpers the page templates share: Russian dates, list state (search, sort, paging), XLSX answers.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+pub fn date(d: &Option<NaiveDate>) -> String {
+    d.map(domain::dates::format).unwrap_or_default()
+}
+
+/// A date for an `<input type=date>`.
+pub fn iso(d: &Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// An instant in Moscow time, ДД.ММ.ГГГГ ЧЧ:ММ.
+pub fn moment(t: &DateTime<Utc>) -> String {
+    (*t + chrono::Duration::hours(3))
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+pub fn num(n: &Option<i64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+pub fn dec(n: &Option<f64>) -> String {
+    n.map(|n| n.to_string().replace('.', ","))
+        .unwrap_or_default()
+}
+
+/// Query string of a list page: `?q=…&sort=…&desc=1&page=2&archived=1`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    pub q: String,
+    pub sort: String,
+    pub desc: Option<String>,
+    pub page: Option<i64>,
+    pub archived: Option<String>,
+    pub school: Option<i64>,
+}
+
+pub const PER_PAGE: i64 = 25;
+
+impl ListParams {
+    pub fn query(&self) -> store::ListQuery {
+        store::ListQuery {
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+            desc: self.desc.is_some(),
+            page: self.page.unwrap_or(1).max(1),
+            per_page: PER_PAGE,
+            archived: self.archived.is_some(),
+        }
+    }
+    pub fn everything(&self) -> store::ListQuery {
+        store::ListQuery {
+            page: 1,
+            per_page: 1_000_000,
+            ..self.query()
+        }
+    }
+}
+
+/// What a list page needs to draw its search box, sortable headers and page links.
+pub struct ListView {
+    pub base: &'static str,
+    pub params: ListParams,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl ListView {
+    pub fn new<T>(base: &'static str, params: ListParams, page: &store::Page<T>) -> ListView {
+        ListView {
+            base,
+            params,
+            total: page.total,
+            page: page.page,
+            pages: page.pages(),
+        }
+    }
+    fn link(&self, sort: &str, desc: bool, page: i64) -> String {
+        let mut s = format!("{}?q={}&sort={}", self.base, enc(&self.params.q), enc(sort));
+        if desc {
+            s.push_str("&desc=1");
+        }
+        if self.params.archived.is_some() {
+            s.push_str("&archived=1");
+        }
+        if page > 1 {
+            s.push_str(&format!("&page={page}"));
+        }
+        s
+    }
+    /// Link of a column header: sorts by it, or flips the direction if it already does.
+    pub fn sort_link(&self, key: &str) -> String {
+        let desc = self.params.sort == key && self.params.desc.is_none();
+        self.link(key, desc, 1)
+    }
+    pub fn arrow(&self, key: &str) -> &'static str {
+        if self.params.sort != key {
+            ""
+        } else if self.params.desc.is_some() {
+            " ▼"
+        } else {
+            " ▲"
+        }
+    }
+    pub fn page_link(&self, page: i64) -> String {
+        self.link(&self.params.sort, self.params.desc.is_some(), page)
+    }
+    pub fn export_link(&self, path: &str) -> String {
+        let mut s = format!(
+            "{path}?q={}&sort={}",
+            enc(&self.params.q),
+            enc(&self.params.sort)
+        );
+        if self.params.archived.is_some() {
+            s.push_str("&archived=1");
+        }
+        s
+    }
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+}
+
+/// An XLSX file download.
+pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+        enc(file_name).replace('+', "%20")
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// How values read on a Russian page: dates ДД.ММ.ГГГГ, empty for unknown numbers, decimal commas.
+pub trait Show {
+    fn ru(&self) -> String;
+}
+
+impl Show for NaiveDate {
+    fn ru(&self) -> String {
+        domain::dates::format(*self)
+    }
+}
+
+impl Show for Option<NaiveDate> {
+    fn ru(&self) -> String {
+        date(self)
+    }
+}
+
+impl Show for DateTime<Utc> {
+    fn ru(&self) -> String {
+        moment(self)
+    }
+}
+
+impl Show for Option<i64> {
+    fn ru(&self) -> String {
+        num(self)
+    }
+}
+
+impl Show for Option<f64> {
+    fn ru(&self) -> String {
+        dec(self)
+    }
+}
