@@ -1,0 +1,227 @@
+//! The authorization matrix: every route of the router, every role and anonymous, against a
+//! table of who is allowed. A route missing from the table fails the test.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Client, TestApp};
+use domain::directory::CourseInput;
+use domain::{Role, SchoolYear};
+use reqwest::{Method, StatusCode};
+use store::accounts::{self, NewUser};
+use store::audit::Actor;
+use store::directory;
+
+/// Who acts. Letters in the table: a anonymous, A admin, H head, O observer, L librarian on their
+/// own school, X the same librarian on another school, S the head of another district.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anon,
+    Admin,
+    Head,
+    Observer,
+    LibOwn,
+    LibOther,
+    Stranger,
+}
+
+const ALL: [Who; 7] = [Who::Anon, Who::Admin, Who::Head, Who::Observer, Who::LibOwn, Who::LibOther, Who::Stranger];
+
+impl Who {
+    fn letter(self) -> char {
+        match self {
+            Who::Anon => 'a',
+            Who::Admin => 'A',
+            Who::Head => 'H',
+            Who::Observer => 'O',
+            Who::LibOwn => 'L',
+            Who::LibOther => 'X',
+            Who::Stranger => 'S',
+        }
+    }
+    fn login(self) -> Option<&'static str> {
+        match self {
+            Who::Anon => None,
+            Who::Admin => Some("admin"),
+            Who::Head => Some("head"),
+            Who::Observer => Some("observer"),
+            Who::LibOwn | Who::LibOther => Some("lib01"),
+            Who::Stranger => Some("head2"),
+        }
+    }
+}
+
+const EVERYONE: &str = "aAHOLXS";
+const SIGNED: &str = "AHOLXS";
+
+/// Who may use each route: "METHOD path" → letters.
+fn expected() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        ("GET /health", EVERYONE),
+        ("GET /static/{file}", EVERYONE),
+        ("GET /login", EVERYONE),
+        ("POST /login", EVERYONE),
+        ("GET /invite/{token}", EVERYONE),
+        ("POST /invite/{token}", EVERYONE),
+        ("GET /", SIGNED),
+        ("POST /logout", SIGNED),
+        ("GET /admin/districts", "A"),
+        ("POST /admin/districts", "A"),
+        ("GET /admin/users", "A"),
+        ("POST /admin/users", "A"),
+        ("GET /schools", "HOLXS"),
+        ("GET /schools/export.xlsx", "HOLXS"),
+        ("GET /schools/new", "HS"),
+        ("POST /schools", "HS"),
+        ("GET /schools/import", "HS"),
+        ("POST /schools/import", "HS"),
+        ("GET /schools/import/template.xlsx", "HS"),
+        ("GET /schools/{school}", "HOLX"),
+        ("GET /schools/{school}/edit", "HL"),
+        ("POST /schools/{school}", "HL"),
+        ("POST /schools/{school}/archive", "H"),
+        ("GET /passports", "HOS"),
+        ("GET /passports/export.xlsx", "HOS"),
+        ("GET /schools/{school}/passport", "HOL"),
+        ("GET /schools/{school}/passport/{year}/edit", "HL"),
+        ("POST /schools/{school}/passport/{year}", "HL"),
+        ("GET /librarians", "HOLXS"),
+        ("GET /librarians/export.xlsx", "HOLXS"),
+        ("GET /librarians/new", "HS"),
+        ("POST /librarians", "HS"),
+        ("GET /librarians/import", "HS"),
+        ("POST /librarians/import", "HS"),
+        ("GET /librarians/import/template.xlsx", "HS"),
+        ("GET /librarians/{librarian}", "HOL"),
+        ("GET /librarians/{librarian}/edit", "HL"),
+        ("POST /librarians/{librarian}", "HL"),
+        ("POST /librarians/{librarian}/archive", "H"),
+        ("POST /librarians/{librarian}/courses", "HL"),
+        ("POST /librarians/{librarian}/courses/{course}/delete", "HL"),
+        ("POST /librarians/{librarian}/invite", "H"),
+        ("GET /audit", "HS"),
+        ("GET /api/openapi.json", EVERYONE),
+        ("GET /api/me", SIGNED),
+        ("POST /api/sessions", EVERYONE),
+        ("DELETE /api/sessions/current", SIGNED),
+        ("GET /api/schools", "HOLXS"),
+        ("POST /api/schools", "HS"),
+        ("GET /api/schools/{school}", "HOLX"),
+        ("PUT /api/schools/{school}", "HL"),
+        ("GET /api/schools/{school}/passports/{year}", "HOL"),
+        ("PUT /api/schools/{school}/passports/{year}", "HL"),
+        ("GET /api/librarians", "HOLXS"),
+        ("GET /api/librarians/{librarian}", "HOL"),
+        ("PUT /api/librarians/{librarian}", "HL"),
+        ("GET /api/audit", "HS"),
+    ])
+}
+
+#[test]
+fn every_route_has_an_entry_and_every_entry_a_route() {
+    let table: Vec<String> = web::routes::table().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let exp = expected();
+    for key in &table {
+        assert!(exp.contains_key(key.as_str()), "route {key} has no entry in the authorization matrix");
+    }
+    for key in exp.keys() {
+        assert!(table.iter().any(|t| t == key), "matrix entry {key} matches no route");
+    }
+}
+
+struct Ids {
+    year: i32,
+    own_school: i64,
+    other_school: i64,
+    own_librarian: i64,
+    other_librarian: i64,
+}
+
+async fn fresh_course(app: &TestApp, librarian: i64) -> i64 {
+    let f = CourseInput { title: "Курсы".into(), hours: "16".into(), end_date: "01.02.2025".into(), ..Default::default() }.validate().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let id = directory::add_course(&mut tx.ex(), &Actor::SYSTEM, librarian, &f).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &str, ids: &Ids) -> StatusCode {
+    let (school, librarian) = if who == Who::LibOther { (ids.other_school, ids.other_librarian) } else { (ids.own_school, ids.own_librarian) };
+    let mut url = path
+        .replace("{school}", &school.to_string())
+        .replace("{librarian}", &librarian.to_string())
+        .replace("{year}", &ids.year.to_string())
+        .replace("{file}", "app.css")
+        .replace("{token}", "0000");
+    if path.contains("{course}") {
+        url = url.replace("{course}", &fresh_course(app, librarian).await.to_string());
+    }
+    c.warm().await;
+    let full = format!("{}{url}", c.base);
+    let req = c.http.request(method.clone(), &full).header("X-CSRF-Token", c.csrf());
+    let req = if *method == Method::GET {
+        req
+    } else if url.starts_with("/api/") {
+        req.json(&serde_json::json!({}))
+    } else {
+        req.form(&[("_csrf", c.csrf())])
+    };
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let to_login = r.headers().get("location").and_then(|v| v.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
+    if *method == Method::GET && status == StatusCode::SEE_OTHER && to_login {
+        return StatusCode::UNAUTHORIZED;
+    }
+    status
+}
+
+fn denied(s: StatusCode) -> bool {
+    matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+}
+
+on_both!(matrix, |app| {
+    let demo = common::demo_ids(&app).await;
+    {
+        // The head of another district, to prove nothing crosses districts.
+        let mut tx = app.db.begin().await.unwrap();
+        let d2 = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Соседний округ", "").await.unwrap();
+        accounts::create_user(&mut tx.ex(), NewUser {
+            login: "head2", full_name: "Чужой Руководитель", email: "", role: Role::Head, district_id: Some(d2),
+            school_id: None, password_hash: Some(domain::password::hash(common::PASSWORD)),
+        }).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let ids = Ids {
+        year: SchoolYear::current().start_year(),
+        own_school: demo.own_school,
+        other_school: demo.other_school,
+        own_librarian: demo.own_librarian,
+        other_librarian: demo.other_librarian,
+    };
+    let exp = expected();
+    let mut routes: Vec<(Method, &'static str)> =
+        web::routes::table().iter().map(|r| (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), r.path)).collect();
+    // Signing out goes last, so the session lives through the other routes.
+    let ends_session = |m: &Method, p: &str| p == "/logout" || (*m == Method::DELETE && p.starts_with("/api/sessions"));
+    routes.sort_by_key(|(m, p)| ends_session(m, p));
+    let mut wrong = Vec::new();
+    for who in ALL {
+        let c = Client::new(&app.url);
+        if let Some(login) = who.login() {
+            c.login(login).await;
+        }
+        for (method, path) in &routes {
+            let key = format!("{method} {path}");
+            let allowed = exp[key.as_str()].contains(who.letter());
+            if let (true, Some(login)) = (ends_session(method, path), who.login()) {
+                c.login(login).await; // the other way of signing out ran just before
+            }
+            let status = request(&app, &c, who, method, path, &ids).await;
+            if allowed == denied(status) || status.is_server_error() {
+                wrong.push(format!("{key} as {who:?}: expected {}, got {status}", if allowed { "allowed" } else { "denied" }));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "authorization matrix violated:\n{}", wrong.join("\n"));
+});
