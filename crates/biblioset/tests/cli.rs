@@ -1,0 +1,141 @@
+//! The `biblioset` binary as people run it: the demo, backup while serving, and two server
+//! processes sharing one PostgreSQL database.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use common::Client;
+use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_biblioset");
+
+fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("biblioset-cli-{}", store::accounts::random_token()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Starts `biblioset GLOBAL… serve OPTIONS…` on a free port; returns the process, its URL and
+/// what it printed before serving.
+async fn serve(global: &[&str], options: &[&str]) -> (Child, String, String) {
+    let mut child = Command::new(BIN)
+        .args(global)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(options)
+        .env("BIBLIOSET_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the server printed its address in time")
+            .unwrap()
+            .expect("the server exited before serving");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(i) = line.find("http://") {
+            let url = line[i..].split_whitespace().next().unwrap().to_string();
+            return (child, url, printed);
+        }
+    }
+}
+
+async fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN).args(args).env("BIBLIOSET_LOG", "warn").output().await.unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+fn dir_arg(d: &Path) -> String {
+    d.to_string_lossy().to_string()
+}
+
+#[tokio::test]
+async fn demo_starts_once_and_never_overwrites() {
+    let dir = temp_dir();
+    let d = dir_arg(&dir);
+    let (mut child, url, printed) = serve_demo(&d).await;
+    assert!(printed.contains("Пароль у всех: demo-parol") && printed.contains("lib12"), "{printed}");
+    let head = Client::signed_in(&url, "head").await;
+    head.post_form("/schools", &[("short_name", "Своя школа"), ("full_name", "Своя школа"), ("kind", "other")]).await;
+    child.kill().await.unwrap();
+
+    let (mut child, url, printed) = serve_demo(&d).await;
+    assert!(printed.contains("head"), "the second start prints the logins again: {printed}");
+    let (_, list) = Client::signed_in(&url, "head").await.text("/schools?q=своя").await;
+    assert!(list.contains("Своя школа"), "the second start keeps the data");
+    child.kill().await.unwrap();
+
+    let real = dir_arg(&temp_dir());
+    let (ok, _) = run(&["--data-dir", &real, "district", "add", "Настоящий округ"]).await;
+    assert!(ok);
+    let (_, _, printed) = serve_demo(&real).await;
+    assert!(printed.contains("демонстрационный округ не добавлен"), "{printed}");
+}
+
+async fn serve_demo(data_dir: &str) -> (Child, String, String) {
+    serve(&["--data-dir", data_dir], &["--demo"]).await
+}
+
+#[tokio::test]
+async fn backup_while_serving_is_consistent() {
+    let d = dir_arg(&temp_dir());
+    let (_child, url, _) = serve_demo(&d).await;
+    let head = Client::signed_in(&url, "head").await;
+    head.post_form("/schools", &[("short_name", "Школа перед копией"), ("full_name", "Школа"), ("kind", "other")]).await;
+    let copy = format!("{d}/copy.db");
+    let (ok, out) = run(&["--data-dir", &d, "backup", &copy]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("Резервная копия готова"), "{out}");
+    let (ok, out) = run(&["--data-dir", &d, "backup", &copy]).await;
+    assert!(!ok && out.contains("already exists"), "an existing file is never overwritten: {out}");
+
+    let restored = store::Db::connect(&format!("sqlite://{copy}")).await.unwrap();
+    let mut c = restored.conn().await.unwrap();
+    let district = store::directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
+    let schools = store::directory::list_schools(&mut c.ex(), district, &store::ListQuery::all()).await.unwrap();
+    assert_eq!(schools.total, 13, "the copy holds the demo schools and the one added while serving");
+}
+
+#[tokio::test]
+async fn two_processes_share_one_postgres() {
+    let Some((db, url)) = store::testing::fresh_postgres().await.unwrap() else { return };
+    store::demo::seed(&db).await.unwrap();
+    let (_a, url_a, _) = serve(&["--database-url", &url], &[]).await;
+    let (_b, url_b, _) = serve(&["--database-url", &url], &[]).await;
+    assert_ne!(url_a, url_b);
+
+    let on_a = Client::signed_in(&url_a, "head").await;
+    let on_b = on_a.share_session_with(&url_b);
+    let (status, page) = on_b.text("/").await;
+    assert_eq!(status, StatusCode::OK, "the session made on A is valid on B");
+    assert!(page.contains("Заречный муниципальный округ"));
+    let r = on_b.post_form("/schools", &[("short_name", "Школа из процесса Б"), ("full_name", "Школа"), ("kind", "other")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a change on B passes its CSRF check with A's token");
+    let (_, list) = on_a.text("/schools?q=процесса").await;
+    assert!(list.contains("Школа из процесса Б"), "A sees what B wrote");
+
+    on_b.post_form("/logout", &[]).await;
+    assert_eq!(on_a.get("/").await.status(), StatusCode::SEE_OTHER, "signing out on B ends the session on A");
+}
+
+#[tokio::test]
+async fn cli_import_reports_cells_and_writes_nothing() {
+    let d = dir_arg(&temp_dir());
+    let (ok, out) = run(&["--data-dir", &d, "district", "add", "Округ для импорта"]).await;
+    assert!(ok, "{out}");
+    let file = format!("{d}/schools.xlsx");
+    std::fs::write(&file, b"not a spreadsheet").unwrap();
+    let (ok, out) = run(&["--data-dir", &d, "import", "schools", &file, "--district", "1"]).await;
+    assert!(!ok);
+    assert!(out.contains("Файл «schools.xlsx»: это не книга Excel"), "{out}");
+    let (ok, out) = run(&["--data-dir", &d, "import", "schools", &file, "--district", "99"]).await;
+    assert!(!ok && out.contains("no district with id 99"), "{out}");
+}
