@@ -26,7 +26,15 @@ enum Who {
     Stranger,
 }
 
-const ALL: [Who; 7] = [Who::Anon, Who::Admin, Who::Head, Who::Observer, Who::LibOwn, Who::LibOther, Who::Stranger];
+const ALL: [Who; 7] = [
+    Who::Anon,
+    Who::Admin,
+    Who::Head,
+    Who::Observer,
+    Who::LibOwn,
+    Who::LibOther,
+    Who::Stranger,
+];
 
 impl Who {
     fn letter(self) -> char {
@@ -120,13 +128,22 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
 
 #[test]
 fn every_route_has_an_entry_and_every_entry_a_route() {
-    let table: Vec<String> = web::routes::table().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let table: Vec<String> = web::routes::table()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
     let exp = expected();
     for key in &table {
-        assert!(exp.contains_key(key.as_str()), "route {key} has no entry in the authorization matrix");
+        assert!(
+            exp.contains_key(key.as_str()),
+            "route {key} has no entry in the authorization matrix"
+        );
     }
     for key in exp.keys() {
-        assert!(table.iter().any(|t| t == key), "matrix entry {key} matches no route");
+        assert!(
+            table.iter().any(|t| t == key),
+            "matrix entry {key} matches no route"
+        );
     }
 }
 
@@ -139,15 +156,35 @@ struct Ids {
 }
 
 async fn fresh_course(app: &TestApp, librarian: i64) -> i64 {
-    let f = CourseInput { title: "Курсы".into(), hours: "16".into(), end_date: "01.02.2025".into(), ..Default::default() }.validate().unwrap();
+    let f = CourseInput {
+        title: "Курсы".into(),
+        hours: "16".into(),
+        end_date: "01.02.2025".into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
     let mut tx = app.db.begin().await.unwrap();
-    let id = directory::add_course(&mut tx.ex(), &Actor::SYSTEM, librarian, &f).await.unwrap();
+    let id = directory::add_course(&mut tx.ex(), &Actor::SYSTEM, librarian, &f)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     id
 }
 
-async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &str, ids: &Ids) -> StatusCode {
-    let (school, librarian) = if who == Who::LibOther { (ids.other_school, ids.other_librarian) } else { (ids.own_school, ids.own_librarian) };
+async fn request(
+    app: &TestApp,
+    c: &Client,
+    who: Who,
+    method: &Method,
+    path: &str,
+    ids: &Ids,
+) -> StatusCode {
+    let (school, librarian) = if who == Who::LibOther {
+        (ids.other_school, ids.other_librarian)
+    } else {
+        (ids.own_school, ids.own_librarian)
+    };
     let mut url = path
         .replace("{school}", &school.to_string())
         .replace("{librarian}", &librarian.to_string())
@@ -159,7 +196,10 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
     }
     c.warm().await;
     let full = format!("{}{url}", c.base);
-    let req = c.http.request(method.clone(), &full).header("X-CSRF-Token", c.csrf());
+    let req = c
+        .http
+        .request(method.clone(), &full)
+        .header("X-CSRF-Token", c.csrf());
     let req = if *method == Method::GET {
         req
     } else if url.starts_with("/api/") {
@@ -169,7 +209,11 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
     };
     let r = req.send().await.unwrap();
     let status = r.status();
-    let to_login = r.headers().get("location").and_then(|v| v.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
+    let to_login = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.starts_with("/login"));
     if *method == Method::GET && status == StatusCode::SEE_OTHER && to_login {
         return StatusCode::UNAUTHORIZED;
     }
@@ -177,7 +221,10 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
 }
 
 fn denied(s: StatusCode) -> bool {
-    matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+    matches!(
+        s,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    )
 }
 
 on_both!(matrix, |app| {
@@ -185,11 +232,23 @@ on_both!(matrix, |app| {
     {
         // The head of another district, to prove nothing crosses districts.
         let mut tx = app.db.begin().await.unwrap();
-        let d2 = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Соседний округ", "").await.unwrap();
-        accounts::create_user(&mut tx.ex(), NewUser {
-            login: "head2", full_name: "Чужой Руководитель", email: "", role: Role::Head, district_id: Some(d2),
-            school_id: None, password_hash: Some(domain::password::hash(common::PASSWORD)),
-        }).await.unwrap();
+        let d2 = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Соседний округ", "")
+            .await
+            .unwrap();
+        accounts::create_user(
+            &mut tx.ex(),
+            NewUser {
+                login: "head2",
+                full_name: "Чужой Руководитель",
+                email: "",
+                role: Role::Head,
+                district_id: Some(d2),
+                school_id: None,
+                password_hash: Some(domain::password::hash(common::PASSWORD)),
+            },
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     let ids = Ids {
@@ -200,10 +259,19 @@ on_both!(matrix, |app| {
         other_librarian: demo.other_librarian,
     };
     let exp = expected();
-    let mut routes: Vec<(Method, &'static str)> =
-        web::routes::table().iter().map(|r| (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), r.path)).collect();
+    let mut routes: Vec<(Method, &'static str)> = web::routes::table()
+        .iter()
+        .map(|r| {
+            (
+                Method::from_bytes(r.method.as_str().as_bytes()).unwrap(),
+                r.path,
+            )
+        })
+        .collect();
     // Signing out goes last, so the session lives through the other routes.
-    let ends_session = |m: &Method, p: &str| p == "/logout" || (*m == Method::DELETE && p.starts_with("/api/sessions"));
+    let ends_session = |m: &Method, p: &str| {
+        p == "/logout" || (*m == Method::DELETE && p.starts_with("/api/sessions"))
+    };
     routes.sort_by_key(|(m, p)| ends_session(m, p));
     let mut wrong = Vec::new();
     for who in ALL {
@@ -219,9 +287,16 @@ on_both!(matrix, |app| {
             }
             let status = request(&app, &c, who, method, path, &ids).await;
             if allowed == denied(status) || status.is_server_error() {
-                wrong.push(format!("{key} as {who:?}: expected {}, got {status}", if allowed { "allowed" } else { "denied" }));
+                wrong.push(format!(
+                    "{key} as {who:?}: expected {}, got {status}",
+                    if allowed { "allowed" } else { "denied" }
+                ));
             }
         }
     }
-    assert!(wrong.is_empty(), "authorization matrix violated:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "authorization matrix violated:\n{}",
+        wrong.join("\n")
+    );
 });
