@@ -22,12 +22,7 @@ struct Cli {
     #[arg(long, env = "BIBLIOSET_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// Folder of the embedded SQLite database.
-    #[arg(
-        long,
-        env = "BIBLIOSET_DATA_DIR",
-        default_value = "data",
-        global = true
-    )]
+    #[arg(long, env = "BIBLIOSET_DATA_DIR", default_value = "data", global = true)]
     data_dir: PathBuf,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "BIBLIOSET_LOG_JSON", global = true)]
@@ -51,6 +46,9 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long, env = "BIBLIOSET_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Behind a load balancer: take client addresses from X-Forwarded-For.
+        #[arg(long, env = "BIBLIOSET_TRUST_PROXY")]
+        trust_proxy: bool,
     },
     /// Create or update the database schema and exit.
     Migrate,
@@ -117,9 +115,7 @@ enum DistrictCommand {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BIBLIOSET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     if json {
         builder.json().init();
     } else {
@@ -131,17 +127,25 @@ async fn open(cli: &Cli) -> Result<Db> {
     let url = match &cli.database_url {
         Some(u) => u.clone(),
         None => {
-            std::fs::create_dir_all(&cli.data_dir).with_context(|| {
-                format!("cannot create the data folder {}", cli.data_dir.display())
-            })?;
+            std::fs::create_dir_all(&cli.data_dir)
+                .with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
             format!("sqlite://{}", cli.data_dir.join("biblioset.db").display())
         }
     };
-    let db = Db::connect(&url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+    let db = Db::connect(&url).await.with_context(|| format!("cannot open the database {}", redact(&url)))?;
     db.migrate().await.context("migrations failed")?;
     Ok(db)
+}
+
+/// The file of the SQLite database the options point at; None for PostgreSQL.
+fn sqlite_path(cli: &Cli) -> Option<PathBuf> {
+    match &cli.database_url {
+        None => Some(cli.data_dir.join("biblioset.db")),
+        Some(u) => u
+            .strip_prefix("sqlite://")
+            .or_else(|| u.strip_prefix("sqlite:"))
+            .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p))),
+    }
 }
 
 /// The URL without its password, for messages.
@@ -167,16 +171,10 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_json);
     match &cli.command {
-        Command::Serve {
-            listen,
-            demo: with_demo,
-            public_url,
-            secure_cookies,
-        } => {
+        Command::Serve { listen, demo: with_demo, public_url, secure_cookies, trust_proxy } => {
             let db = open(&cli).await?;
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
             let url = format!("http://{addr}");
             if *with_demo {
@@ -186,6 +184,7 @@ async fn main() -> Result<()> {
             let config = web::Config {
                 secure_cookies: *secure_cookies,
                 public_url: public_url.clone().unwrap_or(url),
+                trust_proxy: *trust_proxy,
             };
             web::serve(listener, db, config).await?;
         }
@@ -195,25 +194,22 @@ async fn main() -> Result<()> {
         }
         Command::User { command } => user(&cli, command).await?,
         Command::District { command } => district(&cli, command).await?,
-        Command::Import {
-            what,
-            file,
-            district,
-        } => import(&cli, *what, file, *district).await?,
+        Command::Import { what, file, district } => import(&cli, *what, file, *district).await?,
         Command::Backup { file } => {
             if file.exists() {
                 bail!("{} already exists: choose a new file name", file.display());
+            }
+            let source = sqlite_path(&cli)
+                .context("backup copies the SQLite database; for PostgreSQL use pg_dump (see README)")?;
+            if !source.exists() {
+                bail!("there is no database at {}: check --data-dir or --database-url", source.display());
             }
             let db = open(&cli).await?;
             let pb = spinner("копирование базы данных…");
             db.backup_sqlite(&file.to_string_lossy()).await?;
             pb.finish_and_clear();
             let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-            println!(
-                "Резервная копия готова: {} ({} КБ)",
-                file.display(),
-                size / 1024
-            );
+            println!("Резервная копия готова: {} ({} КБ)", file.display(), size / 1024);
         }
     }
     Ok(())
@@ -236,14 +232,7 @@ fn print_demo(outcome: demo::Outcome) {
 async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
     let db = open(cli).await?;
     match command {
-        UserCommand::Add {
-            login,
-            name,
-            role,
-            district,
-            password,
-            public_url,
-        } => {
+        UserCommand::Add { login, name, role, district, password, public_url } => {
             let role = Role::parse(role).context("unknown role")?;
             if role != Role::Admin && district.is_none() {
                 bail!("--district is required for the role {}", role.as_str());
@@ -267,21 +256,29 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
                 },
             )
             .await?;
+            store::audit::record(
+                &mut tx.ex(),
+                &Actor::SYSTEM,
+                store::audit::Change {
+                    action: "create",
+                    entity: "user",
+                    entity_id: Some(id),
+                    district_id: if role == Role::Admin { None } else { *district },
+                    summary: format!("Создана учётная запись {login} ({}) из командной строки", role.title_ru()),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
             let link = if password.is_none() {
-                Some(
-                    accounts::create_invite(&mut tx.ex(), id, id, chrono::Duration::days(7))
-                        .await?,
-                )
+                Some(accounts::create_invite(&mut tx.ex(), id, id, chrono::Duration::days(7)).await?)
             } else {
                 None
             };
             tx.commit().await?;
             println!("Учётная запись {login} создана.");
             if let Some(token) = link {
-                println!(
-                    "Ссылка для задания пароля (7 дней): {}/invite/{token}",
-                    public_url.trim_end_matches('/')
-                );
+                println!("Ссылка для задания пароля (7 дней): {}/invite/{token}", public_url.trim_end_matches('/'));
             }
         }
         UserCommand::List => {
@@ -319,45 +316,30 @@ async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> R
         let mut c = db.conn().await?;
         directory::get_district(&mut c.ex(), district)
             .await
-            .with_context(|| {
-                format!("no district with id {district}: see `biblioset district list`")
-            })?;
+            .with_context(|| format!("no district with id {district}: see `biblioset district list`"))?;
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let pb = ProgressBar::new(0);
     pb.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     pb.set_message("запись строк");
     let mut progress = |done: usize, total: usize| {
         pb.set_length(total as u64);
         pb.set_position(done as u64);
     };
-    let actor = Actor {
-        user_id: None,
-        district_id: Some(district),
-    };
+    let actor = Actor { user_id: None, district_id: Some(district) };
     let result = match what {
-        ImportWhat::Schools => {
-            web::imports::import_schools(&db, &actor, district, &bytes, &name, &mut progress).await
-        }
+        ImportWhat::Schools => web::imports::import_schools(&db, &actor, district, &bytes, &name, &mut progress).await,
         ImportWhat::Librarians => {
-            web::imports::import_librarians(&db, &actor, district, &bytes, &name, &mut progress)
-                .await
+            web::imports::import_librarians(&db, &actor, district, &bytes, &name, &mut progress).await
         }
     };
     pb.finish_and_clear();
     match result {
         Ok(r) => {
-            println!(
-                "Импорт выполнен: добавлено {}, обновлено {}.",
-                r.created, r.updated
-            );
+            println!("Импорт выполнен: добавлено {}, обновлено {}.", r.created, r.updated);
             Ok(())
         }
         Err(web::imports::ImportError::Problems(p)) => {

@@ -8,69 +8,35 @@ use reqwest::StatusCode;
 on_both!(sign_in_dashboard_sign_out, |app| {
     let c = Client::new(&app.url);
     let r = c.get("/").await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "anonymous is sent to the login page"
-    );
-    let r = c
-        .post_form("/login", &[("login", "head"), ("password", "неверный")])
-        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "anonymous is sent to the login page");
+    let r = c.post_form("/login", &[("login", "head"), ("password", "неверный")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Неверный логин или пароль"));
+    assert!(r.text().await.unwrap().contains("Неверный логин или пароль"));
 
     c.login("head").await;
     let (status, page) = c.text("/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains("Заречный муниципальный округ"),
-        "the head's dashboard names the district"
-    );
+    assert!(page.contains("Заречный муниципальный округ"), "the head's dashboard names the district");
     assert!(page.contains("Аттестация в ближайшие полгода"));
 
     let lib = Client::signed_in(&app.url, "lib03").await;
     let (_, page) = lib.text("/").await;
-    assert!(
-        page.contains("МАОУ Лицей № 3"),
-        "a librarian's dashboard shows their school"
-    );
+    assert!(page.contains("МАОУ Лицей № 3"), "a librarian's dashboard shows their school");
     assert!(page.contains("Паспорт библиотеки"));
 
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        c.get("/").await.status(),
-        StatusCode::SEE_OTHER,
-        "after signing out the dashboard is closed"
-    );
+    assert_eq!(c.get("/").await.status(), StatusCode::SEE_OTHER, "after signing out the dashboard is closed");
 });
 
 on_both!(too_many_failures_lock_the_login, |app| {
     let c = Client::new(&app.url);
     for _ in 0..5 {
-        c.post_form("/login", &[("login", "observer"), ("password", "мимо")])
-            .await;
+        c.post_form("/login", &[("login", "observer"), ("password", "мимо")]).await;
     }
-    let r = c
-        .post_form(
-            "/login",
-            &[("login", "observer"), ("password", common::PASSWORD)],
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits after five failures"
-    );
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Слишком много неудачных попыток"));
+    let r = c.post_form("/login", &[("login", "observer"), ("password", common::PASSWORD)]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits after five failures");
+    assert!(r.text().await.unwrap().contains("Слишком много неудачных попыток"));
     // Another account from the same address is not locked by them.
     Client::signed_in(&app.url, "lib05").await;
 });
@@ -82,11 +48,7 @@ on_both!(changes_without_the_csrf_token_are_refused, |app| {
     let r = c
         .http
         .post(format!("{}/schools/{}", app.url, demo.own_school))
-        .form(&[
-            ("short_name", "Подмена"),
-            ("full_name", "Подмена"),
-            ("kind", "sosh"),
-        ])
+        .form(&[("short_name", "Подмена"), ("full_name", "Подмена"), ("kind", "sosh")])
         .send()
         .await
         .unwrap();
@@ -104,32 +66,17 @@ on_both!(changes_without_the_csrf_token_are_refused, |app| {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "a wrong token is no token"
-    );
-    assert_eq!(
-        common::count(&app.db, "audit_log").await,
-        before,
-        "nothing was changed"
-    );
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a wrong token is no token");
+    assert_eq!(common::count(&app.db, "audit_log").await, before, "nothing was changed");
 });
 
 on_both!(invitation_link_sets_a_password_once, |app| {
     let demo = common::demo_ids(&app).await;
     let head = Client::signed_in(&app.url, "head").await;
-    let r = head
-        .post_form(
-            &format!("/librarians/{}/invite", demo.own_librarian),
-            &[("login", "testova")],
-        )
-        .await;
+    let r = head.post_form(&format!("/librarians/{}/invite", demo.own_librarian), &[("login", "testova")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    let start = page
-        .find(&format!("{}/invite/", app.url))
-        .expect("the page shows the link");
+    let start = page.find(&format!("{}/invite/", app.url)).expect("the page shows the link");
     let link: String = page[start..].chars().take_while(|c| *c != '"').collect();
     let path = link.trim_start_matches(&app.url).to_string();
 
@@ -137,42 +84,20 @@ on_both!(invitation_link_sets_a_password_once, |app| {
     let (status, page) = newcomer.text(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Тестова Ольга Ивановна") && page.contains("testova"));
-    let r = newcomer
-        .post_form(&path, &[("password", "короткий"), ("password2", "другой")])
-        .await;
+    let r = newcomer.post_form(&path, &[("password", "короткий"), ("password2", "другой")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Пароли не совпадают"));
-    let r = newcomer
-        .post_form(
-            &path,
-            &[
-                ("password", "книги-и-читатели"),
-                ("password2", "книги-и-читатели"),
-            ],
-        )
-        .await;
+    let r = newcomer.post_form(&path, &[("password", "книги-и-читатели"), ("password2", "книги-и-читатели")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = newcomer.text("/").await;
-    assert!(
-        page.contains("Тестова Ольга Ивановна"),
-        "the new librarian is signed in"
-    );
+    assert!(page.contains("Тестова Ольга Ивановна"), "the new librarian is signed in");
 
     let again = Client::new(&app.url);
     let (status, page) = again.text(&path).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "the link works once");
     assert!(page.contains("недействительна"));
-    let r = again
-        .post_form(
-            "/login",
-            &[("login", "testova"), ("password", "книги-и-читатели")],
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "the new password signs in"
-    );
+    let r = again.post_form("/login", &[("login", "testova"), ("password", "книги-и-читатели")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new password signs in");
 
     let (_, audit) = head.text("/audit").await;
     assert!(audit.contains("Приглашение для Тестова Ольга Ивановна"));
@@ -180,16 +105,9 @@ on_both!(invitation_link_sets_a_password_once, |app| {
 
 on_both!(admin_creates_district_and_head, |app| {
     let admin = Client::signed_in(&app.url, "admin").await;
-    let r = admin
-        .post_form(
-            "/admin/districts",
-            &[("name", "Северный округ"), ("region", "Тестовая область")],
-        )
-        .await;
+    let r = admin.post_form("/admin/districts", &[("name", "Северный округ"), ("region", "Тестовая область")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = admin
-        .post_form("/admin/districts", &[("name", "Северный округ")])
-        .await;
+    let r = admin.post_form("/admin/districts", &[("name", "Северный округ")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("уже есть"));
     let mut c = app.db.conn().await.unwrap();
@@ -202,12 +120,7 @@ on_both!(admin_creates_district_and_head, |app| {
     let r = admin
         .post_form(
             "/admin/users",
-            &[
-                ("login", "north"),
-                ("full_name", "Северова Анна"),
-                ("role", "head"),
-                ("district_id", &d.id.to_string()),
-            ],
+            &[("login", "north"), ("full_name", "Северова Анна"), ("role", "head"), ("district_id", &d.id.to_string())],
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -215,12 +128,7 @@ on_both!(admin_creates_district_and_head, |app| {
     let r = admin
         .post_form(
             "/admin/users",
-            &[
-                ("login", "north"),
-                ("full_name", "Двойник"),
-                ("role", "head"),
-                ("district_id", &d.id.to_string()),
-            ],
+            &[("login", "north"), ("full_name", "Двойник"), ("role", "head"), ("district_id", &d.id.to_string())],
         )
         .await;
     assert!(r.text().await.unwrap().contains("Логин «north» уже занят"));

@@ -26,15 +26,7 @@ enum Who {
     Stranger,
 }
 
-const ALL: [Who; 7] = [
-    Who::Anon,
-    Who::Admin,
-    Who::Head,
-    Who::Observer,
-    Who::LibOwn,
-    Who::LibOther,
-    Who::Stranger,
-];
+const ALL: [Who; 7] = [Who::Anon, Who::Admin, Who::Head, Who::Observer, Who::LibOwn, Who::LibOther, Who::Stranger];
 
 impl Who {
     fn letter(self) -> char {
@@ -128,22 +120,13 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
 
 #[test]
 fn every_route_has_an_entry_and_every_entry_a_route() {
-    let table: Vec<String> = web::routes::table()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let table: Vec<String> = web::routes::table().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
     let exp = expected();
     for key in &table {
-        assert!(
-            exp.contains_key(key.as_str()),
-            "route {key} has no entry in the authorization matrix"
-        );
+        assert!(exp.contains_key(key.as_str()), "route {key} has no entry in the authorization matrix");
     }
     for key in exp.keys() {
-        assert!(
-            table.iter().any(|t| t == key),
-            "matrix entry {key} matches no route"
-        );
+        assert!(table.iter().any(|t| t == key), "matrix entry {key} matches no route");
     }
 }
 
@@ -156,30 +139,19 @@ struct Ids {
 }
 
 async fn fresh_course(app: &TestApp, librarian: i64) -> i64 {
-    let f = CourseInput {
-        title: "Курсы".into(),
-        hours: "16".into(),
-        end_date: "01.02.2025".into(),
-        ..Default::default()
-    }
-    .validate()
-    .unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    let id = directory::add_course(&mut tx.ex(), &Actor::SYSTEM, librarian, &f)
-        .await
+    let f =
+        CourseInput {
+            title: "Курсы".into(), hours: "16".into(), end_date: "01.02.2025".into(), ..Default::default()
+        }
+        .validate()
         .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let id = directory::add_course(&mut tx.ex(), &Actor::SYSTEM, librarian, &f).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
 
-async fn request(
-    app: &TestApp,
-    c: &Client,
-    who: Who,
-    method: &Method,
-    path: &str,
-    ids: &Ids,
-) -> StatusCode {
+async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &str, ids: &Ids) -> StatusCode {
     let (school, librarian) = if who == Who::LibOther {
         (ids.other_school, ids.other_librarian)
     } else {
@@ -196,10 +168,7 @@ async fn request(
     }
     c.warm().await;
     let full = format!("{}{url}", c.base);
-    let req = c
-        .http
-        .request(method.clone(), &full)
-        .header("X-CSRF-Token", c.csrf());
+    let req = c.http.request(method.clone(), &full).header("X-CSRF-Token", c.csrf());
     let req = if *method == Method::GET {
         req
     } else if url.starts_with("/api/") {
@@ -209,11 +178,7 @@ async fn request(
     };
     let r = req.send().await.unwrap();
     let status = r.status();
-    let to_login = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|l| l.starts_with("/login"));
+    let to_login = r.headers().get("location").and_then(|v| v.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
     if *method == Method::GET && status == StatusCode::SEE_OTHER && to_login {
         return StatusCode::UNAUTHORIZED;
     }
@@ -221,10 +186,7 @@ async fn request(
 }
 
 fn denied(s: StatusCode) -> bool {
-    matches!(
-        s,
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
-    )
+    matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
 }
 
 on_both!(matrix, |app| {
@@ -232,9 +194,7 @@ on_both!(matrix, |app| {
     {
         // The head of another district, to prove nothing crosses districts.
         let mut tx = app.db.begin().await.unwrap();
-        let d2 = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Соседний округ", "")
-            .await
-            .unwrap();
+        let d2 = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Соседний округ", "").await.unwrap();
         accounts::create_user(
             &mut tx.ex(),
             NewUser {
@@ -261,17 +221,10 @@ on_both!(matrix, |app| {
     let exp = expected();
     let mut routes: Vec<(Method, &'static str)> = web::routes::table()
         .iter()
-        .map(|r| {
-            (
-                Method::from_bytes(r.method.as_str().as_bytes()).unwrap(),
-                r.path,
-            )
-        })
+        .map(|r| (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), r.path))
         .collect();
     // Signing out goes last, so the session lives through the other routes.
-    let ends_session = |m: &Method, p: &str| {
-        p == "/logout" || (*m == Method::DELETE && p.starts_with("/api/sessions"))
-    };
+    let ends_session = |m: &Method, p: &str| p == "/logout" || (*m == Method::DELETE && p.starts_with("/api/sessions"));
     routes.sort_by_key(|(m, p)| ends_session(m, p));
     let mut wrong = Vec::new();
     for who in ALL {
@@ -294,9 +247,5 @@ on_both!(matrix, |app| {
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "authorization matrix violated:\n{}",
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "authorization matrix violated:\n{}", wrong.join("\n"));
 });

@@ -12,10 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
 
 fn find(candidates: &[&str]) -> Option<String> {
-    candidates
-        .iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .map(|p| p.to_string())
+    candidates.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
 }
 
 /// chromedriver and Chromium, or None (loudly) when they are missing outside CI.
@@ -28,9 +25,7 @@ fn browser_tools() -> Option<(String, String)> {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("CI=true but chromium/chromedriver are missing: the browser tests must run in CI");
             }
-            eprintln!(
-                "!!! SKIPPED browser test: install Debian's chromium and chromium-driver to run it"
-            );
+            eprintln!("!!! SKIPPED browser test: install Debian's chromium and chromium-driver to run it");
             None
         }
     }
@@ -43,11 +38,7 @@ struct Browser {
 }
 
 async fn start_browser(driver: &str, chrome: &str) -> Browser {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -70,18 +61,8 @@ async fn start_browser(driver: &str, chrome: &str) -> Browser {
     let url = format!("http://127.0.0.1:{port}");
     for attempt in 0.. {
         let conn = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(conn)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => {
-                return Browser {
-                    client,
-                    _driver: child,
-                    _profile: profile,
-                }
-            }
+        match ClientBuilder::new(conn).capabilities(caps.clone()).connect(&url).await {
+            Ok(client) => return Browser { client, _driver: child, _profile: profile },
             Err(e) if attempt < 50 => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -104,12 +85,7 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn body_text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
 
 async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
@@ -121,97 +97,36 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     let c = &b.client;
 
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    c.find(Locator::Css("input[name=login]"))
-        .await
-        .unwrap()
-        .send_keys("lib01")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(common::PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action='/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::LinkText("Паспорт библиотеки"))
-        .await
-        .unwrap();
+    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Паспорт библиотеки")).await.unwrap();
     assert!(body_text(c).await.contains("МБОУ СОШ № 1"));
     shot(c, &format!("{db_kind}-librarian-dashboard.png")).await;
 
-    c.find(Locator::LinkText("Паспорт библиотеки"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("a.button"))
-        .await
-        .unwrap();
-    c.find(Locator::Css(".head-row a.button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let readers = c
-        .wait()
-        .for_element(Locator::Css("input[name=readers]"))
-        .await
-        .unwrap();
+    c.find(Locator::LinkText("Паспорт библиотеки")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("a.button")).await.unwrap();
+    c.find(Locator::Css(".head-row a.button")).await.unwrap().click().await.unwrap();
+    let readers = c.wait().for_element(Locator::Css("input[name=readers]")).await.unwrap();
     readers.clear().await.unwrap();
     readers.send_keys("много").await.unwrap();
-    c.find(Locator::Css("#passport-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("label.invalid"))
-        .await
-        .unwrap();
-    assert!(body_text(c)
-        .await
-        .contains("Читателей: «много» — нужно целое число"));
+    c.find(Locator::Css("#passport-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("label.invalid")).await.unwrap();
+    assert!(body_text(c).await.contains("Читателей: «много» — нужно целое число"));
     shot(c, &format!("{db_kind}-passport-error.png")).await;
 
     let readers = c.find(Locator::Css("input[name=readers]")).await.unwrap();
     readers.clear().await.unwrap();
     readers.send_keys("777").await.unwrap();
-    c.find(Locator::Css("#passport-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("dl.facts"))
-        .await
-        .unwrap();
+    c.find(Locator::Css("#passport-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("dl.facts")).await.unwrap();
     let text = body_text(c).await;
-    assert!(
-        text.contains("777"),
-        "the saved passport shows the new figure"
-    );
+    assert!(text.contains("777"), "the saved passport shows the new figure");
     shot(c, &format!("{db_kind}-passport-saved.png")).await;
 
-    c.goto(&format!("{}/schools/{}/edit", app.url, demo.other_school))
-        .await
-        .unwrap();
+    c.goto(&format!("{}/schools/{}/edit", app.url, demo.other_school)).await.unwrap();
     let text = body_text(c).await;
-    assert!(
-        text.contains("Нет доступа") && text.contains("только сведения своей школы"),
-        "{text}"
-    );
+    assert!(text.contains("Нет доступа") && text.contains("только сведения своей школы"), "{text}");
     shot(c, &format!("{db_kind}-other-school-refused.png")).await;
 
     c.set_window_size(390, 844).await.unwrap();

@@ -49,20 +49,8 @@ async fn serve(global: &[&str], options: &[&str]) -> (Child, String, String) {
 }
 
 async fn run(args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("BIBLIOSET_LOG", "warn")
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let out = Command::new(BIN).args(args).env("BIBLIOSET_LOG", "warn").output().await.unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 fn dir_arg(d: &Path) -> String {
@@ -74,45 +62,22 @@ async fn demo_starts_once_and_never_overwrites() {
     let dir = temp_dir();
     let d = dir_arg(&dir);
     let (mut child, url, printed) = serve_demo(&d).await;
-    assert!(
-        printed.contains("Пароль у всех: demo-parol") && printed.contains("lib12"),
-        "{printed}"
-    );
+    assert!(printed.contains("Пароль у всех: demo-parol") && printed.contains("lib12"), "{printed}");
     let head = Client::signed_in(&url, "head").await;
-    head.post_form(
-        "/schools",
-        &[
-            ("short_name", "Своя школа"),
-            ("full_name", "Своя школа"),
-            ("kind", "other"),
-        ],
-    )
-    .await;
+    head.post_form("/schools", &[("short_name", "Своя школа"), ("full_name", "Своя школа"), ("kind", "other")]).await;
     child.kill().await.unwrap();
 
     let (mut child, url, printed) = serve_demo(&d).await;
-    assert!(
-        printed.contains("head"),
-        "the second start prints the logins again: {printed}"
-    );
-    let (_, list) = Client::signed_in(&url, "head")
-        .await
-        .text("/schools?q=своя")
-        .await;
-    assert!(
-        list.contains("Своя школа"),
-        "the second start keeps the data"
-    );
+    assert!(printed.contains("head"), "the second start prints the logins again: {printed}");
+    let (_, list) = Client::signed_in(&url, "head").await.text("/schools?q=своя").await;
+    assert!(list.contains("Своя школа"), "the second start keeps the data");
     child.kill().await.unwrap();
 
     let real = dir_arg(&temp_dir());
     let (ok, _) = run(&["--data-dir", &real, "district", "add", "Настоящий округ"]).await;
     assert!(ok);
     let (_, _, printed) = serve_demo(&real).await;
-    assert!(
-        printed.contains("демонстрационный округ не добавлен"),
-        "{printed}"
-    );
+    assert!(printed.contains("демонстрационный округ не добавлен"), "{printed}");
 }
 
 async fn serve_demo(data_dir: &str) -> (Child, String, String) {
@@ -124,37 +89,20 @@ async fn backup_while_serving_is_consistent() {
     let d = dir_arg(&temp_dir());
     let (_child, url, _) = serve_demo(&d).await;
     let head = Client::signed_in(&url, "head").await;
-    head.post_form(
-        "/schools",
-        &[
-            ("short_name", "Школа перед копией"),
-            ("full_name", "Школа"),
-            ("kind", "other"),
-        ],
-    )
-    .await;
+    head.post_form("/schools", &[("short_name", "Школа перед копией"), ("full_name", "Школа"), ("kind", "other")])
+        .await;
     let copy = format!("{d}/copy.db");
     let (ok, out) = run(&["--data-dir", &d, "backup", &copy]).await;
     assert!(ok, "{out}");
     assert!(out.contains("Резервная копия готова"), "{out}");
     let (ok, out) = run(&["--data-dir", &d, "backup", &copy]).await;
-    assert!(
-        !ok && out.contains("already exists"),
-        "an existing file is never overwritten: {out}"
-    );
+    assert!(!ok && out.contains("already exists"), "an existing file is never overwritten: {out}");
 
-    let restored = store::Db::connect(&format!("sqlite://{copy}"))
-        .await
-        .unwrap();
+    let restored = store::Db::connect(&format!("sqlite://{copy}")).await.unwrap();
     let mut c = restored.conn().await.unwrap();
     let district = store::directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
-    let schools = store::directory::list_schools(&mut c.ex(), district, &store::ListQuery::all())
-        .await
-        .unwrap();
-    assert_eq!(
-        schools.total, 13,
-        "the copy holds the demo schools and the one added while serving"
-    );
+    let schools = store::directory::list_schools(&mut c.ex(), district, &store::ListQuery::all()).await.unwrap();
+    assert_eq!(schools.total, 13, "the copy holds the demo schools and the one added while serving");
 }
 
 #[tokio::test]
@@ -170,36 +118,17 @@ async fn two_processes_share_one_postgres() {
     let on_a = Client::signed_in(&url_a, "head").await;
     let on_b = on_a.share_session_with(&url_b);
     let (status, page) = on_b.text("/").await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "the session made on A is valid on B"
-    );
+    assert_eq!(status, StatusCode::OK, "the session made on A is valid on B");
     assert!(page.contains("Заречный муниципальный округ"));
     let r = on_b
-        .post_form(
-            "/schools",
-            &[
-                ("short_name", "Школа из процесса Б"),
-                ("full_name", "Школа"),
-                ("kind", "other"),
-            ],
-        )
+        .post_form("/schools", &[("short_name", "Школа из процесса Б"), ("full_name", "Школа"), ("kind", "other")])
         .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "a change on B passes its CSRF check with A's token"
-    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a change on B passes its CSRF check with A's token");
     let (_, list) = on_a.text("/schools?q=процесса").await;
     assert!(list.contains("Школа из процесса Б"), "A sees what B wrote");
 
     on_b.post_form("/logout", &[]).await;
-    assert_eq!(
-        on_a.get("/").await.status(),
-        StatusCode::SEE_OTHER,
-        "signing out on B ends the session on A"
-    );
+    assert_eq!(on_a.get("/").await.status(), StatusCode::SEE_OTHER, "signing out on B ends the session on A");
 }
 
 #[tokio::test]
@@ -209,30 +138,9 @@ async fn cli_import_reports_cells_and_writes_nothing() {
     assert!(ok, "{out}");
     let file = format!("{d}/schools.xlsx");
     std::fs::write(&file, b"not a spreadsheet").unwrap();
-    let (ok, out) = run(&[
-        "--data-dir",
-        &d,
-        "import",
-        "schools",
-        &file,
-        "--district",
-        "1",
-    ])
-    .await;
+    let (ok, out) = run(&["--data-dir", &d, "import", "schools", &file, "--district", "1"]).await;
     assert!(!ok);
-    assert!(
-        out.contains("Файл «schools.xlsx»: это не книга Excel"),
-        "{out}"
-    );
-    let (ok, out) = run(&[
-        "--data-dir",
-        &d,
-        "import",
-        "schools",
-        &file,
-        "--district",
-        "99",
-    ])
-    .await;
+    assert!(out.contains("Файл «schools.xlsx»: это не книга Excel"), "{out}");
+    let (ok, out) = run(&["--data-dir", &d, "import", "schools", &file, "--district", "99"]).await;
     assert!(!ok && out.contains("no district with id 99"), "{out}");
 }

@@ -31,22 +31,13 @@ on_both!(head_creates_edits_searches_and_archives_a_school, |app| {
     let r = head
         .post_form(
             "/schools",
-            &[
-                ("short_name", ""),
-                ("full_name", ""),
-                ("kind", "sosh"),
-                ("inn", "123"),
-                ("email", "не почта"),
-            ],
+            &[("short_name", ""), ("full_name", ""), ("kind", "sosh"), ("inn", "123"), ("email", "не почта")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
-    for msg in [
-        "Краткое наименование: обязательное поле",
-        "ИНН «123»",
-        "не адрес электронной почты",
-    ] {
+    for msg in ["Краткое наименование: обязательное поле", "ИНН «123»", "не адрес электронной почты"]
+    {
         assert!(page.contains(msg), "the form says «{msg}»");
     }
 
@@ -64,30 +55,16 @@ on_both!(head_creates_edits_searches_and_archives_a_school, |app| {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let card = r.headers()["location"].to_str().unwrap().to_string();
     let (_, list) = head.text("/schools?q=елкинск").await;
-    assert!(
-        list.contains("МБОУ Ёлкинская СОШ"),
-        "search folds ё and case"
-    );
+    assert!(list.contains("МБОУ Ёлкинская СОШ"), "search folds ё and case");
     assert!(list.contains("Найдено: 1"));
 
     let r = head
         .post_form(
             "/schools",
-            &[
-                ("short_name", "Другая"),
-                ("full_name", "Другая"),
-                ("kind", "sosh"),
-                ("inn", "7707083893"),
-            ],
+            &[("short_name", "Другая"), ("full_name", "Другая"), ("kind", "sosh"), ("inn", "7707083893")],
         )
         .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("уже указан у школы «МБОУ Ёлкинская СОШ»"),
-        "ИНН is unique"
-    );
+    assert!(r.text().await.unwrap().contains("уже указан у школы «МБОУ Ёлкинская СОШ»"), "ИНН is unique");
 
     let r = head
         .post_form(
@@ -106,10 +83,7 @@ on_both!(head_creates_edits_searches_and_archives_a_school, |app| {
 
     head.post_form(&format!("{card}/archive"), &[]).await;
     let (_, list) = head.text("/schools?q=елкинск").await;
-    assert!(
-        list.contains("Найдено: 0"),
-        "an archived school leaves the list"
-    );
+    assert!(list.contains("Найдено: 0"), "an archived school leaves the list");
     let (_, list) = head.text("/schools?q=елкинск&archived=1").await;
     assert!(list.contains("(архив)"), "and is kept in the archive");
 
@@ -117,10 +91,7 @@ on_both!(head_creates_edits_searches_and_archives_a_school, |app| {
     assert!(audit.contains("Добавлена школа «МБОУ Ёлкинская СОШ»"));
     assert!(audit.contains("Изменена карточка школы"));
     assert!(audit.contains("перенесена в архив"));
-    assert!(
-        audit.contains("Ёлкинская средняя школа"),
-        "the entry keeps the record before the change"
-    );
+    assert!(audit.contains("Ёлкинская средняя школа"), "the entry keeps the record before the change");
 });
 
 on_both!(lists_sort_and_page, |app| {
@@ -128,17 +99,12 @@ on_both!(lists_sort_and_page, |app| {
     let (_, asc) = head.text("/schools?sort=short_name").await;
     let (_, desc) = head.text("/schools?sort=short_name&desc=1").await;
     let a = asc.find("ГКОУ Школа-интернат № 9").unwrap() < asc.find("МКОУ Луговская НОШ").unwrap();
-    let d =
-        desc.find("ГКОУ Школа-интернат № 9").unwrap() > desc.find("МКОУ Луговская НОШ").unwrap();
+    let d = desc.find("ГКОУ Школа-интернат № 9").unwrap() > desc.find("МКОУ Луговская НОШ").unwrap();
     assert!(a && d, "sorting follows the header");
     for i in 0..20 {
         head.post_form(
             "/schools",
-            &[
-                ("short_name", &format!("Школа {i:02}")),
-                ("full_name", "Школа"),
-                ("kind", "other"),
-            ],
+            &[("short_name", &format!("Школа {i:02}")), ("full_name", "Школа"), ("kind", "other")],
         )
         .await;
     }
@@ -152,27 +118,13 @@ on_both!(librarian_works_in_own_school_only, |app| {
     let demo = common::demo_ids(&app).await;
     let lib = Client::signed_in(&app.url, "lib01").await;
     let (_, list) = lib.text("/librarians").await;
-    assert!(
-        list.contains("Тестова Ольга Ивановна"),
-        "their own school's colleague is listed"
-    );
-    assert!(
-        !list.contains("Проверкина Ирина Петровна"),
-        "another school's librarian is not"
-    );
+    assert!(list.contains("Тестова Ольга Ивановна"), "their own school's colleague is listed");
+    assert!(!list.contains("Проверкина Ирина Петровна"), "another school's librarian is not");
 
-    let r = lib
-        .get(&format!("/schools/{}/edit", demo.other_school))
-        .await;
+    let r = lib.get(&format!("/schools/{}/edit", demo.other_school)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("только сведения своей школы"));
-    let r = lib
-        .get(&format!("/librarians/{}", demo.other_librarian))
-        .await;
+    assert!(r.text().await.unwrap().contains("только сведения своей школы"));
+    let r = lib.get(&format!("/librarians/{}", demo.other_librarian)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let r = lib
@@ -186,11 +138,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
             ],
         )
         .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "the librarian edits their own school card"
-    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the librarian edits their own school card");
 
     // A librarian cannot move a colleague to another school by editing the form.
     let r = lib
@@ -205,9 +153,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mut c = app.db.conn().await.unwrap();
-    let l = store::directory::get_librarian(&mut c.ex(), demo.own_librarian)
-        .await
-        .unwrap();
+    let l = store::directory::get_librarian(&mut c.ex(), demo.own_librarian).await.unwrap();
     assert_eq!(l.school_id, demo.own_school);
     assert_eq!(l.category, "first");
 
@@ -218,11 +164,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
             &[("short_name", "x"), ("full_name", "x"), ("kind", "sosh")],
         )
         .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "the observer changes nothing"
-    );
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the observer changes nothing");
 });
 
 on_both!(passport_is_filled_per_school_year, |app| {
@@ -232,15 +174,9 @@ on_both!(passport_is_filled_per_school_year, |app| {
     let (status, form) = lib.text(&format!("{url}/edit")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("2030/2031"));
-    let r = lib
-        .post_form(&url, &[("readers", "минус пять"), ("area_m2", "64,5")])
-        .await;
+    let r = lib.post_form(&url, &[("readers", "минус пять"), ("area_m2", "64,5")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Читателей: «минус пять» — нужно целое число"));
+    assert!(r.text().await.unwrap().contains("Читателей: «минус пять» — нужно целое число"));
     let r = lib
         .post_form(
             &url,
@@ -254,24 +190,15 @@ on_both!(passport_is_filled_per_school_year, |app| {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, page) = lib
-        .text(&format!("/schools/{}/passport?year=2030", demo.own_school))
-        .await;
+    let (_, page) = lib.text(&format!("/schools/{}/passport?year=2030", demo.own_school)).await;
     assert!(page.contains("412") && page.contains("64,5") && page.contains("есть"));
 
     let head = Client::signed_in(&app.url, "head").await;
     let (_, summary) = head.text("/passports?year=2030").await;
     assert!(summary.contains("Заполнено 1 из 12"));
-    let bytes = head
-        .get("/passports/export.xlsx?year=2030")
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = head.get("/passports/export.xlsx?year=2030").await.bytes().await.unwrap();
     let rows = first_sheet(&bytes);
-    assert!(rows
-        .iter()
-        .any(|r| r[0] == "МБОУ СОШ № 1" && r.iter().any(|c| c == "412")));
+    assert!(rows.iter().any(|r| r[0] == "МБОУ СОШ № 1" && r.iter().any(|c| c == "412")));
 });
 
 on_both!(librarian_record_and_courses, |app| {
@@ -292,46 +219,26 @@ on_both!(librarian_record_and_courses, |app| {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let card = r.headers()["location"].to_str().unwrap().to_string();
     let (_, page) = head.text(&card).await;
-    assert!(
-        page.contains("15.03.2029"),
-        "the next attestation defaults to five years later, shown as ДД.ММ.ГГГГ"
-    );
+    assert!(page.contains("15.03.2029"), "the next attestation defaults to five years later, shown as ДД.ММ.ГГГГ");
 
-    let r = head
-        .post_form(
-            &format!("{card}/courses"),
-            &[("title", "Курсы"), ("hours", "сто"), ("end_date", "")],
-        )
-        .await;
+    let r = head.post_form(&format!("{card}/courses"), &[("title", "Курсы"), ("hours", "сто"), ("end_date", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(page.contains("нужно число часов") && page.contains("Окончание: обязательное поле"));
     let r = head
         .post_form(
             &format!("{card}/courses"),
-            &[
-                ("title", "Школьный ИБЦ"),
-                ("hours", "72"),
-                ("start_date", "2025-01-10"),
-                ("end_date", "2025-01-30"),
-            ],
+            &[("title", "Школьный ИБЦ"), ("hours", "72"), ("start_date", "2025-01-10"), ("end_date", "2025-01-30")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = head.text(&card).await;
     assert!(page.contains("Школьный ИБЦ") && page.contains("всего 72 ч."));
 
-    let bytes = head
-        .get("/librarians/export.xlsx?q=новикова вера")
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = head.get("/librarians/export.xlsx?q=новикова вера").await.bytes().await.unwrap();
     let rows = first_sheet(&bytes);
     assert_eq!(rows.len(), 2, "header and one librarian");
-    assert!(rows[1]
-        .iter()
-        .any(|c| c.contains("Школьный ИБЦ (72 ч., 30.01.2025)")));
+    assert!(rows[1].iter().any(|c| c.contains("Школьный ИБЦ (72 ч., 30.01.2025)")));
 });
 
 on_both!(json_api_speaks_the_same_rules, |app| {
@@ -341,10 +248,7 @@ on_both!(json_api_speaks_the_same_rules, |app| {
     assert_eq!(status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert!(doc["paths"]["/api/schools/{school}"]["put"].is_object());
-    assert_eq!(
-        anon.get("/api/schools").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(anon.get("/api/schools").await.status(), StatusCode::UNAUTHORIZED);
 
     let lib = Client::new(&app.url);
     lib.warm().await;
@@ -361,53 +265,25 @@ on_both!(json_api_speaks_the_same_rules, |app| {
     assert_eq!(me["school_id"], demo.own_school);
 
     let body = serde_json::json!({"short_name": "МБОУ СОШ № 1", "full_name": "Школа № 1", "kind": "sosh", "inn": "1"});
-    let r = lib
-        .put_json(&format!("/api/schools/{}", demo.own_school), &body)
-        .await;
+    let r = lib.put_json(&format!("/api/schools/{}", demo.own_school), &body).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let err: serde_json::Value = r.json().await.unwrap();
     assert_eq!(err["fields"][0]["field"], "inn");
-    let r = lib
-        .put_json(&format!("/api/schools/{}", demo.other_school), &body)
-        .await;
+    let r = lib.put_json(&format!("/api/schools/{}", demo.other_school), &body).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let ok = serde_json::json!({"short_name": "МБОУ СОШ № 1", "full_name": "Школа № 1 (API)", "kind": "sosh"});
-    let r = lib
-        .put_json(&format!("/api/schools/{}", demo.own_school), &ok)
-        .await;
+    let r = lib.put_json(&format!("/api/schools/{}", demo.own_school), &ok).await;
     assert_eq!(r.status(), StatusCode::OK);
     let s: serde_json::Value = r.json().await.unwrap();
     assert_eq!(s["full_name"], "Школа № 1 (API)");
 
-    let r = lib
-        .http
-        .put(format!("{}/api/schools/{}", app.url, demo.own_school))
-        .json(&ok)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "no CSRF header, no change"
-    );
+    let r = lib.http.put(format!("{}/api/schools/{}", app.url, demo.own_school)).json(&ok).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF header, no change");
 
     let p = serde_json::json!({"readers": "300", "area_m2": "50"});
-    let r = lib
-        .put_json(
-            &format!("/api/schools/{}/passports/2031", demo.own_school),
-            &p,
-        )
-        .await;
+    let r = lib.put_json(&format!("/api/schools/{}/passports/2031", demo.own_school), &p).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let got: serde_json::Value = lib
-        .get(&format!(
-            "/api/schools/{}/passports/2031-2032",
-            demo.own_school
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got: serde_json::Value =
+        lib.get(&format!("/api/schools/{}/passports/2031-2032", demo.own_school)).await.json().await.unwrap();
     assert_eq!(got["readers"], 300);
 });

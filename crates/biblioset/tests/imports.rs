@@ -20,19 +20,8 @@ fn book(sheet: &str, rows: &[&[&str]]) -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-const SCHOOL_HEAD: &[&str] = &[
-    "Краткое наименование",
-    "Полное наименование",
-    "Тип",
-    "Директор",
-    "ИНН",
-];
-const LIB_HEAD: &[&str] = &[
-    "ФИО",
-    "Школа (краткое наименование)",
-    "Квалификационная категория",
-    "Дата аттестации",
-];
+const SCHOOL_HEAD: &[&str] = &["Краткое наименование", "Полное наименование", "Тип", "Директор", "ИНН"];
+const LIB_HEAD: &[&str] = &["ФИО", "Школа (краткое наименование)", "Квалификационная категория", "Дата аттестации"];
 
 async fn snapshot(app: &TestApp) -> (i64, i64, i64) {
     (
@@ -43,14 +32,7 @@ async fn snapshot(app: &TestApp) -> (i64, i64, i64) {
 }
 
 /// Uploads a file that must be refused, and checks the message and that nothing changed.
-async fn refused(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    file: &str,
-    bytes: Vec<u8>,
-    expect: &[&str],
-) {
+async fn refused(app: &TestApp, c: &Client, path: &str, file: &str, bytes: Vec<u8>, expect: &[&str]) {
     let before = snapshot(app).await;
     let r = c.post_file(path, file, bytes).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{file}");
@@ -59,40 +41,21 @@ async fn refused(
     for e in expect {
         assert!(page.contains(e), "{file}: the page should say «{e}»");
     }
-    assert_eq!(
-        snapshot(app).await,
-        before,
-        "{file} left the database unchanged"
-    );
+    assert_eq!(snapshot(app).await, before, "{file} left the database unchanged");
 }
 
 on_both!(schools_import_all_or_nothing, |app| {
     let head = Client::signed_in(&app.url, "head").await;
     let template = head.get("/schools/import/template.xlsx").await;
     assert_eq!(template.status(), StatusCode::OK);
-    assert!(template.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .contains("spreadsheetml"));
+    assert!(template.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
 
     let good = book(
         "Школы",
         &[
             SCHOOL_HEAD,
-            &[
-                "МБОУ СОШ № 20",
-                "Средняя школа № 20",
-                "СОШ",
-                "Петрова А. А.",
-                "7707083893",
-            ],
-            &[
-                "МБОУ Гимназия № 2",
-                "Гимназия № 2 (новое название)",
-                "гимназия",
-                "",
-                "",
-            ],
+            &["МБОУ СОШ № 20", "Средняя школа № 20", "СОШ", "Петрова А. А.", "7707083893"],
+            &["МБОУ Гимназия № 2", "Гимназия № 2 (новое название)", "гимназия", "", ""],
         ],
     );
     let r = head.post_file("/schools/import", "школы.xlsx", good).await;
@@ -106,11 +69,7 @@ on_both!(schools_import_all_or_nothing, |app| {
         path,
         "столбцы.xlsx",
         book("Лист1", &[&["Название", "Вид"], &["Школа", "СОШ"]]),
-        &[
-            "Файл «столбцы.xlsx», лист «Лист1», строка 1",
-            "«Краткое наименование»",
-            "«Полное наименование»",
-        ],
+        &["Файл «столбцы.xlsx», лист «Лист1», строка 1", "«Краткое наименование»", "«Полное наименование»"],
     )
     .await;
     refused(
@@ -134,17 +93,8 @@ on_both!(schools_import_all_or_nothing, |app| {
         &head,
         path,
         "инн.xlsx",
-        book(
-            "Школы",
-            &[
-                SCHOOL_HEAD,
-                &["МБОУ СОШ № 31", "Школа 31", "СОШ", "", "7707083893"],
-            ],
-        ),
-        &[
-            "строка 2, столбец E («ИНН»)",
-            "уже указан у школы «МБОУ СОШ № 20»",
-        ],
+        book("Школы", &[SCHOOL_HEAD, &["МБОУ СОШ № 31", "Школа 31", "СОШ", "", "7707083893"]]),
+        &["строка 2, столбец E («ИНН»)", "уже указан у школы «МБОУ СОШ № 20»"],
     )
     .await;
     refused(
@@ -152,59 +102,24 @@ on_both!(schools_import_all_or_nothing, |app| {
         &head,
         path,
         "тип.xlsx",
-        book(
-            "Школы",
-            &[
-                SCHOOL_HEAD,
-                &["МБОУ СОШ № 32", "Школа 32", "колледж", "", ""],
-            ],
-        ),
+        book("Школы", &[SCHOOL_HEAD, &["МБОУ СОШ № 32", "Школа 32", "колледж", "", ""]]),
         &["строка 2, столбец C («Тип»)", "«колледж» — неизвестный тип"],
     )
     .await;
-    refused(
-        &app,
-        &head,
-        path,
-        "пустой.xlsx",
-        book("Школы", &[SCHOOL_HEAD]),
-        &["нет ни одной строки данных"],
-    )
-    .await;
-    refused(
-        &app,
-        &head,
-        path,
-        "empty.xlsx",
-        Vec::new(),
-        &["Файл «empty.xlsx»: файл пустой"],
-    )
-    .await;
+    refused(&app, &head, path, "пустой.xlsx", book("Школы", &[SCHOOL_HEAD]), &["нет ни одной строки данных"]).await;
+    refused(&app, &head, path, "empty.xlsx", Vec::new(), &["Файл «empty.xlsx»: файл пустой"]).await;
     refused(
         &app,
         &head,
         path,
         "schools.xlsx",
-        "Краткое наименование;Тип\nМБОУ СОШ № 1;СОШ\n"
-            .as_bytes()
-            .to_vec(),
+        "Краткое наименование;Тип\nМБОУ СОШ № 1;СОШ\n".as_bytes().to_vec(),
         &["Файл «schools.xlsx»: это не книга Excel"],
     )
     .await;
-    let mut truncated = book(
-        "Школы",
-        &[SCHOOL_HEAD, &["МБОУ СОШ № 33", "Школа 33", "СОШ", "", ""]],
-    );
+    let mut truncated = book("Школы", &[SCHOOL_HEAD, &["МБОУ СОШ № 33", "Школа 33", "СОШ", "", ""]]);
     truncated.truncate(truncated.len() / 2);
-    refused(
-        &app,
-        &head,
-        path,
-        "обрезан.xlsx",
-        truncated,
-        &["не книга Excel"],
-    )
-    .await;
+    refused(&app, &head, path, "обрезан.xlsx", truncated, &["не книга Excel"]).await;
 });
 
 on_both!(librarians_import_names_the_bad_cell, |app| {
@@ -214,12 +129,7 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
         "Кадры",
         &[
             LIB_HEAD,
-            &[
-                "Сидорова Анна Павловна",
-                "МБОУ СОШ № 1",
-                "первая",
-                "12.05.2022",
-            ],
+            &["Сидорова Анна Павловна", "МБОУ СОШ № 1", "первая", "12.05.2022"],
             &["Орлова Нина Юрьевна", "МАОУ Лицей № 3", "", ""],
         ],
     );
@@ -227,23 +137,36 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("добавлено 2, обновлено 0"));
     let (_, page) = head.text("/librarians?q=сидорова").await;
-    assert!(
-        page.contains("12.05.2027"),
-        "next attestation computed from the imported date"
-    );
+    assert!(page.contains("12.05.2027"), "next attestation computed from the imported date");
 
-    refused(&app, &head, path, "даты.xlsx", book("Кадры", &[
-        LIB_HEAD,
-        &["Петрова Ольга Ивановна", "МБОУ СОШ № 1", "высшая", "31.02.2023"],
-        &["Лебедева Вера Петровна", "МБОУ СОШ № 1", "высшая", "вчера"],
-    ]), &[
-        "лист «Кадры», строка 2, столбец D («Дата аттестации»): Дата аттестации: «31.02.2023» — не дата",
-        "строка 3, столбец D («Дата аттестации»)",
-    ]).await;
-    refused(&app, &head, path, "школа.xlsx", book("Кадры", &[
-        LIB_HEAD,
-        &["Петрова Ольга Ивановна", "Школа № 99", "", ""],
-    ]), &["строка 2, столбец B («Школа (краткое наименование)»): школы «Школа № 99» нет в справочнике округа"]).await;
+    refused(
+        &app,
+        &head,
+        path,
+        "даты.xlsx",
+        book(
+            "Кадры",
+            &[
+                LIB_HEAD,
+                &["Петрова Ольга Ивановна", "МБОУ СОШ № 1", "высшая", "31.02.2023"],
+                &["Лебедева Вера Петровна", "МБОУ СОШ № 1", "высшая", "вчера"],
+            ],
+        ),
+        &[
+            "лист «Кадры», строка 2, столбец D («Дата аттестации»): Дата аттестации: «31.02.2023» — не дата",
+            "строка 3, столбец D («Дата аттестации»)",
+        ],
+    )
+    .await;
+    refused(
+        &app,
+        &head,
+        path,
+        "школа.xlsx",
+        book("Кадры", &[LIB_HEAD, &["Петрова Ольга Ивановна", "Школа № 99", "", ""]]),
+        &["строка 2, столбец B («Школа (краткое наименование)»): школы «Школа № 99» нет в справочнике округа"],
+    )
+    .await;
     refused(
         &app,
         &head,
@@ -268,11 +191,7 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
         "смесь.xlsx",
         book(
             "Кадры",
-            &[
-                LIB_HEAD,
-                &["Новая Сотрудница", "МБОУ СОШ № 1", "", ""],
-                &["Ещё Одна", "МБОУ СОШ № 1", "золотая", ""],
-            ],
+            &[LIB_HEAD, &["Новая Сотрудница", "МБОУ СОШ № 1", "", ""], &["Ещё Одна", "МБОУ СОШ № 1", "золотая", ""]],
         ),
         &["строка 3, столбец C («Квалификационная категория»)"],
     )

@@ -15,24 +15,13 @@ pub fn format(d: NaiveDate) -> String {
 }
 
 /// Parses an optional date field, recording a Russian message when it is present but wrong.
-pub fn parse_optional(
-    value: &str,
-    field: &str,
-    label: &str,
-    errors: &mut crate::FieldErrors,
-) -> Option<NaiveDate> {
+pub fn parse_optional(value: &str, field: &str, label: &str, errors: &mut crate::FieldErrors) -> Option<NaiveDate> {
     if value.trim().is_empty() {
         return None;
     }
     let d = parse(value);
     if d.is_none() {
-        errors.add(
-            field,
-            format!(
-                "{label}: «{}» — не дата; нужна дата в виде ДД.ММ.ГГГГ",
-                value.trim()
-            ),
-        );
+        errors.add(field, format!("{label}: «{}» — не дата; нужна дата в виде ДД.ММ.ГГГГ", value.trim()));
     }
     d
 }

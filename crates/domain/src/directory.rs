@@ -60,17 +60,16 @@ impl SchoolKind {
     /// By code, or by the Russian title as people type it in a spreadsheet («СОШ», «гимназия»).
     pub fn parse(s: &str) -> Option<SchoolKind> {
         let n = crate::text::normalize(s);
-        SchoolKind::ALL
-            .into_iter()
-            .find(|k| k.code() == n || crate::text::normalize(k.title_ru()) == n)
-            .or(match n.as_str() {
+        SchoolKind::ALL.into_iter().find(|k| k.code() == n || crate::text::normalize(k.title_ru()) == n).or(
+            match n.as_str() {
                 "сош" => Some(SchoolKind::Sosh),
                 "сош с уиоп" | "сош уиоп" => Some(SchoolKind::SoshUiop),
                 "оош" => Some(SchoolKind::Oosh),
                 "нош" => Some(SchoolKind::Nosh),
                 "интернат" => Some(SchoolKind::Boarding),
                 _ => None,
-            })
+            },
+        )
     }
 }
 
@@ -82,6 +81,9 @@ pub struct InnNumber(String);
 impl InnNumber {
     pub fn parse(s: &str) -> Result<InnNumber, &'static str> {
         let s = s.trim();
+        // A spreadsheet keeps an ИНН typed as a number and drops its leading zero (region 01–09).
+        let padded = format!("0{s}");
+        let s = if s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit()) { padded.as_str() } else { s };
         if s.len() != 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err("ИНН организации — ровно 10 цифр");
         }
@@ -147,10 +149,7 @@ fn optional(value: &str, field: &str, label: &str, max: usize, errors: &mut Fiel
 fn email(value: &str, field: &str, errors: &mut FieldErrors) -> String {
     let v = value.trim();
     if !v.is_empty() && !email_address::EmailAddress::is_valid(v) {
-        errors.add(
-            field,
-            format!("Электронная почта: «{v}» — не адрес электронной почты"),
-        );
+        errors.add(field, format!("Электронная почта: «{v}» — не адрес электронной почты"));
     }
     v.to_string()
 }
@@ -158,14 +157,9 @@ fn email(value: &str, field: &str, errors: &mut FieldErrors) -> String {
 fn phone(value: &str, field: &str, errors: &mut FieldErrors) -> String {
     let v = value.trim();
     let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-()доб.,".contains(c));
+    let allowed = v.chars().all(|c| c.is_ascii_digit() || " +-()доб.,".contains(c));
     if !v.is_empty() && (!allowed || !(5..=20).contains(&digits)) {
-        errors.add(
-            field,
-            format!("Телефон: «{v}» — нужен номер из цифр, например +7 (812) 123-45-67"),
-        );
+        errors.add(field, format!("Телефон: «{v}» — нужен номер из цифр, например +7 (812) 123-45-67"));
     }
     v.to_string()
 }
@@ -173,20 +167,8 @@ fn phone(value: &str, field: &str, errors: &mut FieldErrors) -> String {
 impl SchoolInput {
     pub fn validate(&self) -> Result<SchoolFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let full_name = required(
-            &self.full_name,
-            "full_name",
-            "Полное наименование",
-            500,
-            &mut e,
-        );
-        let short_name = required(
-            &self.short_name,
-            "short_name",
-            "Краткое наименование",
-            120,
-            &mut e,
-        );
+        let full_name = required(&self.full_name, "full_name", "Полное наименование", 500, &mut e);
+        let short_name = required(&self.short_name, "short_name", "Краткое наименование", 120, &mut e);
         let kind = match SchoolKind::parse(&self.kind) {
             Some(k) => k,
             None => {
@@ -271,16 +253,13 @@ impl Category {
         if n.is_empty() {
             return Some(Category::None);
         }
-        Category::ALL
-            .into_iter()
-            .find(|c| c.code() == n || c.title_ru() == n)
-            .or(match n.as_str() {
-                "соответствие" | "сзд" => Some(Category::Conformity),
-                "первая категория" | "1" => Some(Category::First),
-                "высшая категория" => Some(Category::Highest),
-                "нет" => Some(Category::None),
-                _ => None,
-            })
+        Category::ALL.into_iter().find(|c| c.code() == n || c.title_ru() == n).or(match n.as_str() {
+            "соответствие" | "сзд" => Some(Category::Conformity),
+            "первая категория" | "1" => Some(Category::First),
+            "высшая категория" => Some(Category::Highest),
+            "нет" => Some(Category::None),
+            _ => None,
+        })
     }
 
     /// A category is awarded for five years (приказ Минпросвещения №196 of 24.03.2023).
@@ -335,10 +314,7 @@ fn count(value: &str, field: &str, label: &str, max: i64, errors: &mut FieldErro
     match v.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => Some(n),
         _ => {
-            errors.add(
-                field,
-                format!("{label}: «{v}» — нужно целое число от 0 до {max}"),
-            );
+            errors.add(field, format!("{label}: «{v}» — нужно целое число от 0 до {max}"));
             None
         }
     }
@@ -355,12 +331,8 @@ impl LibrarianInput {
             );
             Category::None
         });
-        let attestation_date = dates::parse_optional(
-            &self.attestation_date,
-            "attestation_date",
-            "Дата аттестации",
-            &mut e,
-        );
+        let attestation_date =
+            dates::parse_optional(&self.attestation_date, "attestation_date", "Дата аттестации", &mut e);
         let mut next_attestation_date = dates::parse_optional(
             &self.next_attestation_date,
             "next_attestation_date",
@@ -374,10 +346,7 @@ impl LibrarianInput {
         }
         if let (Some(a), Some(n)) = (attestation_date, next_attestation_date) {
             if n <= a {
-                e.add(
-                    "next_attestation_date",
-                    "Дата следующей аттестации должна быть позже даты аттестации",
-                );
+                e.add("next_attestation_date", "Дата следующей аттестации должна быть позже даты аттестации");
             }
         }
         let consent_processing_date = dates::parse_optional(
@@ -396,13 +365,7 @@ impl LibrarianInput {
             full_name,
             position: optional(&self.position, "position", "Должность", 200, &mut e),
             education: optional(&self.education, "education", "Образование", 300, &mut e),
-            experience_years: count(
-                &self.experience_years,
-                "experience_years",
-                "Стаж, лет",
-                70,
-                &mut e,
-            ),
+            experience_years: count(&self.experience_years, "experience_years", "Стаж, лет", 70, &mut e),
             category,
             attestation_date,
             next_attestation_date,
@@ -451,13 +414,7 @@ impl CourseInput {
         let hours = match self.hours.trim().parse::<i64>() {
             Ok(h) if (1..=2000).contains(&h) => h,
             _ => {
-                e.add(
-                    "hours",
-                    format!(
-                        "Объём: «{}» — нужно число часов от 1 до 2000",
-                        self.hours.trim()
-                    ),
-                );
+                e.add("hours", format!("Объём: «{}» — нужно число часов от 1 до 2000", self.hours.trim()));
                 0
             }
         };
@@ -473,14 +430,7 @@ impl CourseInput {
         }
         let certificate = optional(&self.certificate, "certificate", "Документ", 200, &mut e);
         let end_date = end_date.unwrap_or_default();
-        e.into_result(CourseFields {
-            title,
-            provider,
-            hours,
-            start_date,
-            end_date,
-            certificate,
-        })
+        e.into_result(CourseFields { title, provider, hours, start_date, end_date, certificate })
     }
 }
 
@@ -548,37 +498,13 @@ impl PassportInput {
         let f = PassportFields {
             rooms: count(&self.rooms, "rooms", "Помещений", 100, &mut e),
             area_m2,
-            reading_seats: count(
-                &self.reading_seats,
-                "reading_seats",
-                "Посадочных мест",
-                10_000,
-                &mut e,
-            ),
+            reading_seats: count(&self.reading_seats, "reading_seats", "Посадочных мест", 10_000, &mut e),
             computers: count(&self.computers, "computers", "Компьютеров", 10_000, &mut e),
             internet: matches!(self.internet.trim(), "on" | "true" | "1" | "да" | "Да"),
             fund_main: count(&self.fund_main, "fund_main", "Основной фонд", big, &mut e),
-            fund_textbooks: count(
-                &self.fund_textbooks,
-                "fund_textbooks",
-                "Фонд учебников",
-                big,
-                &mut e,
-            ),
-            fund_fiction: count(
-                &self.fund_fiction,
-                "fund_fiction",
-                "Художественная литература",
-                big,
-                &mut e,
-            ),
-            fund_periodicals: count(
-                &self.fund_periodicals,
-                "fund_periodicals",
-                "Периодические издания",
-                big,
-                &mut e,
-            ),
+            fund_textbooks: count(&self.fund_textbooks, "fund_textbooks", "Фонд учебников", big, &mut e),
+            fund_fiction: count(&self.fund_fiction, "fund_fiction", "Художественная литература", big, &mut e),
+            fund_periodicals: count(&self.fund_periodicals, "fund_periodicals", "Периодические издания", big, &mut e),
             readers: count(&self.readers, "readers", "Читателей", 1_000_000, &mut e),
             visits: count(&self.visits, "visits", "Посещений", big, &mut e),
             loans: count(&self.loans, "loans", "Книговыдача", big, &mut e),
@@ -586,10 +512,7 @@ impl PassportInput {
         };
         if let (Some(main), Some(fiction)) = (f.fund_main, f.fund_fiction) {
             if fiction > main {
-                e.add(
-                    "fund_fiction",
-                    "Художественной литературы не может быть больше, чем всего в основном фонде",
-                );
+                e.add("fund_fiction", "Художественной литературы не может быть больше, чем всего в основном фонде");
             }
         }
         e.into_result(f)
@@ -602,8 +525,7 @@ mod tests {
 
     fn school() -> SchoolInput {
         SchoolInput {
-            full_name: "Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»"
-                .into(),
+            full_name: "Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»".into(),
             short_name: "МБОУ СОШ № 1".into(),
             kind: "СОШ".into(),
             inn: "7707083893".into(),
@@ -618,6 +540,12 @@ mod tests {
         let f = school().validate().unwrap();
         assert_eq!(f.kind, SchoolKind::Sosh);
         assert_eq!(f.inn.unwrap().as_str(), "7707083893");
+    }
+
+    #[test]
+    fn inn_regains_the_zero_a_spreadsheet_dropped() {
+        let inn = crate::directory::InnNumber::parse("274062111").unwrap();
+        assert_eq!(inn.as_str(), "0274062111");
     }
 
     #[test]
@@ -652,10 +580,7 @@ mod tests {
             ..Default::default()
         };
         let f = l.validate().unwrap();
-        assert_eq!(
-            f.next_attestation_date,
-            NaiveDate::from_ymd_opt(2028, 3, 15)
-        );
+        assert_eq!(f.next_attestation_date, NaiveDate::from_ymd_opt(2028, 3, 15));
     }
 
     #[test]
@@ -685,18 +610,10 @@ mod tests {
 
     #[test]
     fn passport_accepts_comma_decimals_and_rejects_negatives() {
-        let p = PassportInput {
-            area_m2: "64,5".into(),
-            readers: "-3".into(),
-            ..Default::default()
-        };
+        let p = PassportInput { area_m2: "64,5".into(), readers: "-3".into(), ..Default::default() };
         let e = p.validate().unwrap_err();
         assert!(e.get("readers").is_some());
-        let p = PassportInput {
-            area_m2: "64,5".into(),
-            internet: "on".into(),
-            ..Default::default()
-        };
+        let p = PassportInput { area_m2: "64,5".into(), internet: "on".into(), ..Default::default() };
         let f = p.validate().unwrap();
         assert_eq!(f.area_m2, Some(64.5));
         assert!(f.internet);

@@ -12,19 +12,13 @@ pub struct FieldError {
 
 impl FieldErrors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.to_string(), message: message.into() });
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
     /// Ok(value) when no problem was recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {

@@ -27,10 +27,7 @@ pub fn normalize(s: &str) -> String {
 
 /// A `LIKE` pattern matching rows whose normalised text contains the query.
 pub fn like_pattern(query: &str) -> String {
-    let q = normalize(query)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let q = normalize(query).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{q}%")
 }
 
@@ -40,10 +37,7 @@ mod tests {
 
     #[test]
     fn folds_case_yo_quotes_and_spaces() {
-        assert_eq!(
-            normalize("  МБОУ «Гимназия   № 1»  Алёна"),
-            "мбоу гимназия № 1 алена"
-        );
+        assert_eq!(normalize("  МБОУ «Гимназия   № 1»  Алёна"), "мбоу гимназия № 1 алена");
     }
 
     #[test]

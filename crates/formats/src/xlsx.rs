@@ -96,12 +96,7 @@ pub fn column_letter(mut i: u32) -> String {
 }
 
 fn norm(s: &str) -> String {
-    s.trim()
-        .to_lowercase()
-        .replace('ё', "е")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    s.trim().to_lowercase().replace('ё', "е").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn cell_text(d: &Data) -> Option<String> {
@@ -112,9 +107,7 @@ fn cell_text(d: &Data) -> Option<String> {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string().replace('.', ","),
         Data::Bool(b) => if *b { "да" } else { "нет" }.to_string(),
-        Data::DateTime(dt) => dt
-            .as_datetime()
-            .map(|d| d.date().format("%d.%m.%Y").to_string())?,
+        Data::DateTime(dt) => dt.as_datetime().map(|d| d.date().format("%d.%m.%Y").to_string())?,
         Data::DateTimeIso(s) => s
             .get(..10)
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -128,27 +121,15 @@ fn cell_text(d: &Data) -> Option<String> {
 /// Reads the first sheet of an XLSX file. Headers are matched to columns case-insensitively by
 /// their beginning, so «ИНН организации» fills «ИНН»; unknown columns are ignored.
 pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table, Problem> {
-    let whole = |message: String| Problem {
-        file: file.to_string(),
-        sheet: None,
-        row: None,
-        column: None,
-        message,
-    };
+    let whole = |message: String| Problem { file: file.to_string(), sheet: None, row: None, column: None, message };
     if bytes.is_empty() {
         return Err(whole("файл пустой".into()));
     }
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| {
         whole("это не книга Excel в формате XLSX (файл повреждён или только назван .xlsx); сохраните таблицу как «Книга Excel (*.xlsx)»".into())
     })?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| whole("в книге нет ни одного листа".into()))?;
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|e| whole(format!("лист «{sheet}» не читается: {e}")))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| whole("в книге нет ни одного листа".into()))?;
+    let range = book.worksheet_range(&sheet).map_err(|e| whole(format!("лист «{sheet}» не читается: {e}")))?;
     let at_sheet = |row: Option<u32>, column: Option<String>, message: String| Problem {
         file: file.to_string(),
         sheet: Some(sheet.clone()),
@@ -158,13 +139,8 @@ pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table,
     };
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows();
-    let header = rows.next().ok_or_else(|| {
-        at_sheet(
-            None,
-            None,
-            "лист пустой: нет строки заголовков и данных".into(),
-        )
-    })?;
+    let header =
+        rows.next().ok_or_else(|| at_sheet(None, None, "лист пустой: нет строки заголовков и данных".into()))?;
 
     let mut by_index: Vec<(usize, &'static str)> = Vec::new();
     let mut where_is: HashMap<&'static str, String> = HashMap::new();
@@ -173,9 +149,9 @@ pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table,
         if h.is_empty() {
             continue;
         }
-        if let Some(c) = columns.iter().find(|c| {
-            h.starts_with(&norm(c.header)) || norm(c.header).starts_with(&h) && h.len() >= 3
-        }) {
+        if let Some(c) =
+            columns.iter().find(|c| h.starts_with(&norm(c.header)) || norm(c.header).starts_with(&h) && h.len() >= 3)
+        {
             let place = format!("{} («{}»)", column_letter(col0 + i as u32), c.header);
             if where_is.contains_key(c.key) {
                 return Err(at_sheet(
@@ -188,11 +164,8 @@ pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table,
             by_index.push((i, c.key));
         }
     }
-    let missing: Vec<&str> = columns
-        .iter()
-        .filter(|c| c.required && !where_is.contains_key(c.key))
-        .map(|c| c.header)
-        .collect();
+    let missing: Vec<&str> =
+        columns.iter().filter(|c| c.required && !where_is.contains_key(c.key)).map(|c| c.header).collect();
     if !missing.is_empty() {
         return Err(at_sheet(
             Some(row0 + 1),
@@ -225,18 +198,9 @@ pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table,
         out.push(Row { number, cells });
     }
     if out.is_empty() {
-        return Err(at_sheet(
-            None,
-            None,
-            "в таблице нет ни одной строки данных под заголовками".into(),
-        ));
+        return Err(at_sheet(None, None, "в таблице нет ни одной строки данных под заголовками".into()));
     }
-    Ok(Table {
-        file: file.to_string(),
-        sheet,
-        rows: out,
-        columns: where_is,
-    })
+    Ok(Table { file: file.to_string(), sheet, rows: out, columns: where_is })
 }
 
 /// A cell of an exported list.
@@ -256,10 +220,7 @@ pub fn write_table(
     notes: Option<(&str, &[String])>,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
-    let bold = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("#E8EEF7");
+    let bold = Format::new().set_bold().set_text_wrap().set_background_color("#E8EEF7");
     let date = Format::new().set_num_format("dd.mm.yyyy");
     let ws = book.add_worksheet().set_name(sheet)?;
     for (c, h) in headers.iter().enumerate() {
@@ -308,21 +269,9 @@ mod tests {
     use super::*;
 
     const COLS: &[Column] = &[
-        Column {
-            key: "name",
-            header: "Наименование",
-            required: true,
-        },
-        Column {
-            key: "inn",
-            header: "ИНН",
-            required: false,
-        },
-        Column {
-            key: "date",
-            header: "Дата",
-            required: false,
-        },
+        Column { key: "name", header: "Наименование", required: true },
+        Column { key: "inn", header: "ИНН", required: false },
+        Column { key: "date", header: "Дата", required: false },
     ];
 
     #[test]
@@ -340,21 +289,9 @@ mod tests {
             "Лист",
             &["ИНН организации", "НАИМЕНОВАНИЕ", "Дата"],
             &[
-                vec![
-                    Cell::Int(Some(7707083893)),
-                    Cell::Text("Школа".into()),
-                    Cell::Date(Some(d)),
-                ],
-                vec![
-                    Cell::Text(String::new()),
-                    Cell::Text(String::new()),
-                    Cell::Date(None),
-                ],
-                vec![
-                    Cell::Text("1".into()),
-                    Cell::Text("Гимназия".into()),
-                    Cell::Date(None),
-                ],
+                vec![Cell::Int(Some(7707083893)), Cell::Text("Школа".into()), Cell::Date(Some(d))],
+                vec![Cell::Text(String::new()), Cell::Text(String::new()), Cell::Date(None)],
+                vec![Cell::Text("1".into()), Cell::Text("Гимназия".into()), Cell::Date(None)],
             ],
             None,
         )

@@ -140,6 +140,7 @@ CREATE TABLE audit_log (
     entity TEXT NOT NULL,
     entity_id BIGINT,
     summary TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT '',
     before_json TEXT,
     after_json TEXT
 );

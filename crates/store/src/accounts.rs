@@ -50,25 +50,16 @@ pub fn random_token() -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
 }
 
 pub fn valid_login(login: &str) -> bool {
-    (3..=64).contains(&login.len())
-        && login
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+    (3..=64).contains(&login.len()) && login.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
 
 pub async fn create_user(ex: &mut Ex<'_>, u: NewUser<'_>) -> Result<i64, Error> {
     if !valid_login(u.login) {
-        return Err(Error::Invalid(format!(
-            "Логин «{}»: от 3 до 64 латинских букв, цифр и знаков . _ - @",
-            u.login
-        )));
+        return Err(Error::Invalid(format!("Логин «{}»: от 3 до 64 латинских букв, цифр и знаков . _ - @", u.login)));
     }
     if user_by_login(ex, u.login).await?.is_some() {
         return Err(Error::Invalid(format!("Логин «{}» уже занят", u.login)));
@@ -121,9 +112,7 @@ pub async fn session_user(ex: &mut Ex<'_>, token: &str) -> Result<Option<User>, 
         "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.archived_at IS NULL"
     );
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).bind(now()).fetch_optional(c).await)?,
-    )
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).bind(now()).fetch_optional(c).await)?)
 }
 
 pub async fn delete_session(ex: &mut Ex<'_>, token: &str) -> Result<(), Error> {
@@ -131,12 +120,7 @@ pub async fn delete_session(ex: &mut Ex<'_>, token: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn create_invite(
-    ex: &mut Ex<'_>,
-    user_id: i64,
-    by: i64,
-    ttl: Duration,
-) -> Result<String, Error> {
+pub async fn create_invite(ex: &mut Ex<'_>, user_id: i64, by: i64, ttl: Duration) -> Result<String, Error> {
     let token = random_token();
     let t = now();
     // An older unused link for the same account stops working.
@@ -152,9 +136,7 @@ pub async fn invite_user(ex: &mut Ex<'_>, token: &str) -> Result<Option<User>, E
         "SELECT {USER_COLS} FROM invites i JOIN users u ON u.id = i.user_id
          WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2 AND u.archived_at IS NULL"
     );
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).bind(now()).fetch_optional(c).await)?,
-    )
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).bind(now()).fetch_optional(c).await)?)
 }
 
 /// Marks the link used; false if it was already used (a second click or a race).
@@ -164,12 +146,7 @@ pub async fn use_invite(ex: &mut Ex<'_>, token: &str) -> Result<bool, Error> {
     Ok(r == 1)
 }
 
-pub async fn record_login_attempt(
-    ex: &mut Ex<'_>,
-    login: &str,
-    ip: &str,
-    success: bool,
-) -> Result<(), Error> {
+pub async fn record_login_attempt(ex: &mut Ex<'_>, login: &str, ip: &str, success: bool) -> Result<(), Error> {
     exec!(ex, c => sqlx::query("INSERT INTO login_attempts (login, ip, at, success) VALUES ($1, $2, $3, $4)")
         .bind(login).bind(ip).bind(now()).bind(success).execute(c).await)?;
     Ok(())
@@ -188,4 +165,12 @@ pub async fn recent_failures(
            (SELECT COUNT(*) FROM login_attempts WHERE ip = $2 AND at > $3 AND NOT success)")
         .bind(login).bind(ip).bind(since).fetch_one(c).await)?;
     Ok(r)
+}
+
+/// Forgets expired sessions and invitations, and login attempts older than a day.
+pub async fn purge_expired(ex: &mut Ex<'_>) -> Result<(), Error> {
+    let t = now();
+    exec!(ex, c => sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(c).await)?;
+    exec!(ex, c => sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(t - Duration::days(1)).execute(c).await)?;
+    Ok(())
 }

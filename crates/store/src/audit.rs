@@ -15,10 +15,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub const SYSTEM: Actor = Actor {
-        user_id: None,
-        district_id: None,
-    };
+    pub const SYSTEM: Actor = Actor { user_id: None, district_id: None };
 }
 
 pub struct Change<'a> {
@@ -39,10 +36,10 @@ pub async fn record(ex: &mut Ex<'_>, actor: &Actor, ch: Change<'_>) -> Result<()
     let before = ch.before.map(|v| v.to_string());
     let after = ch.after.map(|v| v.to_string());
     exec!(ex, c => sqlx::query(
-        "INSERT INTO audit_log (at, user_id, district_id, action, entity, entity_id, summary, before_json, after_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        "INSERT INTO audit_log (at, user_id, district_id, action, entity, entity_id, summary, search, before_json, after_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(now()).bind(actor.user_id).bind(ch.district_id.or(actor.district_id))
-        .bind(ch.action).bind(ch.entity).bind(ch.entity_id).bind(ch.summary).bind(before).bind(after)
+        .bind(ch.action).bind(ch.entity).bind(ch.entity_id).bind(&ch.summary).bind(domain::text::normalize(&ch.summary)).bind(before).bind(after)
         .execute(c).await)?;
     Ok(())
 }
@@ -64,19 +61,14 @@ pub struct Entry {
 /// One district's entries, newest first; `q.q` filters by summary text.
 pub async fn list(ex: &mut Ex<'_>, district_id: i64, q: &ListQuery) -> Result<Page<Entry>, Error> {
     let (limit, offset) = q.limit_offset();
-    let pattern = format!("%{}%", q.q.trim());
+    let pattern = domain::text::like_pattern(&q.q);
     let items: Vec<Entry> = on!(ex, c => sqlx::query_as(
         "SELECT a.id, a.at, a.user_id, u.full_name AS user_name, a.action, a.entity, a.entity_id, a.summary, a.before_json, a.after_json
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
-         WHERE a.district_id = $1 AND a.summary LIKE $2
+         WHERE a.district_id = $1 AND a.search LIKE $2 ESCAPE '\\'
          ORDER BY a.id DESC LIMIT $3 OFFSET $4")
         .bind(district_id).bind(&pattern).bind(limit).bind(offset).fetch_all(&mut *c).await)?;
-    let total: (i64,) = on!(ex, c => sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE district_id = $1 AND summary LIKE $2")
+    let total: (i64,) = on!(ex, c => sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE district_id = $1 AND search LIKE $2 ESCAPE '\\'")
         .bind(district_id).bind(&pattern).fetch_one(c).await)?;
-    Ok(Page {
-        items,
-        total: total.0,
-        page: q.page.max(1),
-        per_page: limit,
-    })
+    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
 }

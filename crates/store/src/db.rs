@@ -15,8 +15,7 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 
@@ -100,11 +99,7 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
 
 #[derive(Debug)]
 struct Dialect(&'static str);
@@ -125,13 +120,7 @@ impl<'s> MigrationSource<'s> for Dialect {
             Ok(MIGRATIONS
                 .iter()
                 .map(|(v, name, sql)| {
-                    Migration::new(
-                        *v,
-                        Cow::Borrowed(*name),
-                        MigrationType::Simple,
-                        Cow::Owned(self.render(sql)),
-                        false,
-                    )
+                    Migration::new(*v, Cow::Borrowed(*name), MigrationType::Simple, Cow::Owned(self.render(sql)), false)
                 })
                 .collect())
         })
@@ -148,17 +137,11 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(opts)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Ok(Db::Postgres(pool))
         } else {
             Err(Error::Config(format!(
@@ -206,9 +189,7 @@ impl Db {
                 sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
                 Ok(())
             }
-            Db::Postgres(_) => Err(Error::Config(
-                "для PostgreSQL резервную копию делает pg_dump (см. README)".into(),
-            )),
+            Db::Postgres(_) => Err(Error::Config("для PostgreSQL резервную копию делает pg_dump (см. README)".into())),
         }
     }
 
@@ -221,7 +202,8 @@ impl Db {
 }
 
 pub async fn setting(ex: &mut Ex<'_>, key: &str) -> Result<Option<String>, Error> {
-    let v: Option<(String,)> = on!(ex, c => sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(c).await)?;
+    let v: Option<(String,)> =
+        on!(ex, c => sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(c).await)?;
     Ok(v.map(|v| v.0))
 }
 

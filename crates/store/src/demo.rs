@@ -54,16 +54,8 @@ const NAMES: &[&str] = &[
     "Надежда",
     "Вера",
 ];
-const PATRONYMICS: &[&str] = &[
-    "Александровна",
-    "Сергеевна",
-    "Владимировна",
-    "Николаевна",
-    "Ивановна",
-    "Петровна",
-    "Викторовна",
-    "Юрьевна",
-];
+const PATRONYMICS: &[&str] =
+    &["Александровна", "Сергеевна", "Владимировна", "Николаевна", "Ивановна", "Петровна", "Викторовна", "Юрьевна"];
 const SCHOOLS: &[(&str, &str, &str)] = &[
     ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1»", "МБОУ СОШ № 1", "sosh"),
     ("Муниципальное бюджетное общеобразовательное учреждение «Гимназия № 2»", "МБОУ Гимназия № 2", "gymnasium"),
@@ -78,14 +70,7 @@ const SCHOOLS: &[(&str, &str, &str)] = &[
     ("Муниципальное бюджетное общеобразовательное учреждение «Гимназия № 11»", "МБОУ Гимназия № 11", "gymnasium"),
     ("Муниципальное казённое общеобразовательное учреждение «Луговская начальная общеобразовательная школа»", "МКОУ Луговская НОШ", "nosh"),
 ];
-const STREETS: &[&str] = &[
-    "ул. Ленина",
-    "ул. Школьная",
-    "ул. Мира",
-    "ул. Советская",
-    "ул. Садовая",
-    "пр. Строителей",
-];
+const STREETS: &[&str] = &["ул. Ленина", "ул. Школьная", "ул. Мира", "ул. Советская", "ул. Садовая", "пр. Строителей"];
 const THEMES: &[&str] = &[
     "Формирование читательской грамотности средствами школьной библиотеки",
     "Информационно-библиографическая культура обучающихся",
@@ -114,22 +99,12 @@ fn person(rng: &mut StdRng) -> String {
 async fn logins(db: &Db) -> Result<Vec<(String, String)>, Error> {
     let mut c = db.conn().await?;
     let mut users = accounts::list_users(&mut c.ex(), None).await?;
-    let rank = |r: Role| {
-        Role::ALL
-            .iter()
-            .position(|x| *x == r)
-            .unwrap_or(9)
-            .min(if r == Role::Observer { 2 } else { 9 })
-    };
+    let rank =
+        |r: Role| Role::ALL.iter().position(|x| *x == r).unwrap_or(9).min(if r == Role::Observer { 2 } else { 9 });
     users.sort_by(|a, b| (rank(a.role()), &a.login).cmp(&(rank(b.role()), &b.login)));
     Ok(users
         .into_iter()
-        .map(|u| {
-            (
-                format!("{} — {}", u.role().title_ru(), u.full_name),
-                u.login,
-            )
-        })
+        .map(|u| (format!("{} — {}", u.role().title_ru(), u.full_name), u.login))
         .map(|(d, l)| (l, d))
         .collect())
 }
@@ -154,17 +129,9 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
     let sys = Actor::SYSTEM;
     let mut tx = db.begin().await?;
     let mut ex = tx.ex();
-    let district = directory::create_district(
-        &mut ex,
-        &sys,
-        "Заречный муниципальный округ",
-        "Демонстрационная область",
-    )
-    .await?;
-    let actor = Actor {
-        user_id: None,
-        district_id: Some(district),
-    };
+    let district =
+        directory::create_district(&mut ex, &sys, "Заречный муниципальный округ", "Демонстрационная область").await?;
+    let actor = Actor { user_id: None, district_id: Some(district) };
     let year = SchoolYear::current();
     let user = |login: &'static str, name: String, role: Role, school: Option<i64>| NewUser {
         login,
@@ -175,31 +142,17 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
         school_id: school,
         password_hash: Some(hash.clone()),
     };
-    accounts::create_user(
-        &mut ex,
-        user("admin", "Администратор системы".into(), Role::Admin, None),
-    )
-    .await?;
-    accounts::create_user(
-        &mut ex,
-        user("observer", person(&mut rng), Role::Observer, None),
-    )
-    .await?;
-    const LOGINS: [&str; 12] = [
-        "lib01", "lib02", "lib03", "lib04", "lib05", "lib06", "lib07", "lib08", "lib09", "lib10",
-        "lib11", "lib12",
-    ];
+    accounts::create_user(&mut ex, user("admin", "Администратор системы".into(), Role::Admin, None)).await?;
+    accounts::create_user(&mut ex, user("observer", person(&mut rng), Role::Observer, None)).await?;
+    const LOGINS: [&str; 12] =
+        ["lib01", "lib02", "lib03", "lib04", "lib05", "lib06", "lib07", "lib08", "lib09", "lib10", "lib11", "lib12"];
     for (i, (full, short, kind)) in SCHOOLS.iter().enumerate() {
         let n = i as u64 + 1;
         let school = SchoolInput {
             full_name: full.to_string(),
             short_name: short.to_string(),
             kind: kind.to_string(),
-            address: format!(
-                "Демонстрационная обл., г. Заречный, {}, д. {}",
-                STREETS[i % STREETS.len()],
-                3 + 7 * n
-            ),
+            address: format!("Демонстрационная обл., г. Заречный, {}, д. {}", STREETS[i % STREETS.len()], 3 + 7 * n),
             director: person(&mut rng),
             phone: format!("+7 (800) 555-{:02}-{:02}", 10 + n, 20 + n),
             email: format!("school{n}@zarechny.example"),
@@ -208,8 +161,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
         .validate()?;
         let school_id = directory::create_school(&mut ex, &actor, district, &school).await?;
         let name = person(&mut rng);
-        let attested =
-            NaiveDate::from_ymd_opt(2021 + (i as i32 % 5), 1 + (i as u32 % 12), 10).unwrap();
+        let attested = NaiveDate::from_ymd_opt(2021 + (i as i32 % 5), 1 + (i as u32 % 12), 10).unwrap();
         let lib = LibrarianInput {
             full_name: name.clone(),
             position: if i % 3 == 0 {
@@ -225,36 +177,18 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
             }
             .into(),
             experience_years: (3 + i * 2).to_string(),
-            category: [
-                "высшая",
-                "первая",
-                "соответствие занимаемой должности",
-                "без категории",
-            ][i % 4]
-                .into(),
-            attestation_date: if i % 4 == 3 {
-                String::new()
-            } else {
-                domain::dates::format(attested)
-            },
+            category: ["высшая", "первая", "соответствие занимаемой должности", "без категории"][i % 4].into(),
+            attestation_date: if i % 4 == 3 { String::new() } else { domain::dates::format(attested) },
             self_education_theme: THEMES[i % THEMES.len()].into(),
             email: format!("lib{n}@zarechny.example"),
             phone: format!("+7 (900) 100-{:02}-{:02}", n, 40 + n),
             consent_processing_date: "01.09.2025".into(),
-            consent_publication_date: if i % 2 == 0 {
-                "01.09.2025".into()
-            } else {
-                String::new()
-            },
+            consent_publication_date: if i % 2 == 0 { "01.09.2025".into() } else { String::new() },
             ..Default::default()
         }
         .validate()?;
         let lib_id = directory::create_librarian(&mut ex, &actor, school_id, &lib).await?;
-        let uid = accounts::create_user(
-            &mut ex,
-            user(LOGINS[i], name, Role::Librarian, Some(school_id)),
-        )
-        .await?;
+        let uid = accounts::create_user(&mut ex, user(LOGINS[i], name, Role::Librarian, Some(school_id))).await?;
         directory::link_librarian_user(&mut ex, lib_id, uid).await?;
         if i % 2 == 0 {
             let end = attested.checked_add_months(Months::new(8)).unwrap();
@@ -269,11 +203,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
             .validate()?;
             directory::add_course(&mut ex, &actor, lib_id, &course).await?;
         }
-        let pupils = if *kind == "nosh" {
-            60 + 15 * n
-        } else {
-            250 + 70 * n
-        };
+        let pupils = if *kind == "nosh" { 60 + 15 * n } else { 250 + 70 * n };
         for y in [year.prev(), year] {
             if y == year && i >= 9 {
                 continue; // some schools have not filled this year's passport yet
@@ -312,13 +242,8 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
                 ..Default::default()
             }
             .validate()?;
-            let head_lib_id =
-                directory::create_librarian(&mut ex, &actor, school_id, &head_lib).await?;
-            let head_uid = accounts::create_user(
-                &mut ex,
-                user("head", head_name, Role::Head, Some(school_id)),
-            )
-            .await?;
+            let head_lib_id = directory::create_librarian(&mut ex, &actor, school_id, &head_lib).await?;
+            let head_uid = accounts::create_user(&mut ex, user("head", head_name, Role::Head, Some(school_id))).await?;
             directory::link_librarian_user(&mut ex, head_lib_id, head_uid).await?;
         }
     }

@@ -39,23 +39,16 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn all() -> ListQuery {
-        ListQuery {
-            per_page: 1_000_000,
-            page: 1,
-            ..Default::default()
-        }
+        ListQuery { per_page: 1_000_000, page: 1, ..Default::default() }
     }
     fn limit_offset(&self) -> (i64, i64) {
         let per = self.per_page.clamp(1, 1_000_000);
-        (per, (self.page.max(1) - 1) * per)
+        (per, (self.page.clamp(1, 1_000_000) - 1) * per)
     }
     /// `ORDER BY` text from a whitelist of (sort key, column); the first entry is the default.
-    fn order_by(&self, columns: &[(&str, &str)]) -> String {
-        let col = columns
-            .iter()
-            .find(|(k, _)| *k == self.sort)
-            .unwrap_or(&columns[0])
-            .1;
-        format!("{col} {}, id", if self.desc { "DESC" } else { "ASC" })
+    /// Empty values go last in both directions, on both databases (their defaults differ).
+    fn order_by(&self, columns: &[(&str, &str)], id: &str) -> String {
+        let col = columns.iter().find(|(k, _)| *k == self.sort).unwrap_or(&columns[0]).1;
+        format!("{col} IS NULL, {col} {}, {id}", if self.desc { "DESC" } else { "ASC" })
     }
 }

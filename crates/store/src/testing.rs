@@ -6,10 +6,7 @@ pub const POSTGRES_ENV: &str = "BIBLIOSET_TEST_POSTGRES_URL";
 
 /// A new empty SQLite database file in the system temp folder, migrated.
 pub async fn fresh_sqlite() -> Result<(Db, String), Error> {
-    let dir = std::env::temp_dir().join(format!(
-        "biblioset-test-{}",
-        crate::accounts::random_token()
-    ));
+    let dir = std::env::temp_dir().join(format!("biblioset-test-{}", crate::accounts::random_token()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Config(e.to_string()))?;
     let url = format!("sqlite://{}", dir.join("test.db").display());
     let db = Db::connect(&url).await?;
@@ -25,21 +22,19 @@ pub async fn fresh_postgres() -> Result<Option<(Db, String)>, Error> {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("CI=true but {POSTGRES_ENV} is not set: the PostgreSQL tests must run in CI");
         }
-        eprintln!("!!! SKIPPED on PostgreSQL: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run it");
+        eprintln!(
+            "!!! SKIPPED on PostgreSQL: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run it"
+        );
         return Ok(None);
     };
     let name = format!("biblioset_test_{}", &crate::accounts::random_token()[..16]);
     let admin = Db::connect(&base).await?;
     if let Db::Postgres(p) = &admin {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(p)
-            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(p).await?;
     }
     admin.close().await;
     let url = match base.rfind('/') {
-        Some(i)
-            if base[..i].contains('@') || base[..i].ends_with(':') || base[..i].contains("//") =>
-        {
+        Some(i) if base[..i].contains('@') || base[..i].ends_with(':') || base[..i].contains("//") => {
             format!("{}/{name}", &base[..i])
         }
         _ => format!("{base}/{name}"),

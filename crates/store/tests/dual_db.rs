@@ -9,9 +9,7 @@ use store::{accounts, demo, directory, testing, Db, ListQuery};
 async fn dates_round_trip(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let mut ex = tx.ex();
-    let d = directory::create_district(&mut ex, &Actor::SYSTEM, "Тестовый округ", "")
-        .await
-        .unwrap();
+    let d = directory::create_district(&mut ex, &Actor::SYSTEM, "Тестовый округ", "").await.unwrap();
     let school = SchoolInput {
         full_name: "Школа № 7".into(),
         short_name: "СОШ № 7".into(),
@@ -20,9 +18,7 @@ async fn dates_round_trip(db: &Db) {
     }
     .validate()
     .unwrap();
-    let s = directory::create_school(&mut ex, &Actor::SYSTEM, d, &school)
-        .await
-        .unwrap();
+    let s = directory::create_school(&mut ex, &Actor::SYSTEM, d, &school).await.unwrap();
     let lib = LibrarianInput {
         full_name: "Ёлкина Алёна Петровна".into(),
         category: "первая".into(),
@@ -31,49 +27,30 @@ async fn dates_round_trip(db: &Db) {
     }
     .validate()
     .unwrap();
-    let id = directory::create_librarian(&mut ex, &Actor::SYSTEM, s, &lib)
-        .await
-        .unwrap();
+    let id = directory::create_librarian(&mut ex, &Actor::SYSTEM, s, &lib).await.unwrap();
     drop(ex);
     tx.commit().await.unwrap();
 
     let mut c = db.conn().await.unwrap();
     let got = directory::get_librarian(&mut c.ex(), id).await.unwrap();
     assert_eq!(got.attestation_date, NaiveDate::from_ymd_opt(2024, 2, 29));
-    assert_eq!(
-        got.next_attestation_date,
-        NaiveDate::from_ymd_opt(2029, 2, 28)
-    );
+    assert_eq!(got.next_attestation_date, NaiveDate::from_ymd_opt(2029, 2, 28));
     assert!(got.created_at <= store::now());
 
     // Dates compare as dates in SQL on both databases.
-    let q = ListQuery {
-        q: "алена".into(),
-        sort: "next_attestation".into(),
-        ..ListQuery::all()
-    };
-    let page = directory::list_librarians(&mut c.ex(), d, None, &q)
-        .await
-        .unwrap();
+    let q = ListQuery { q: "алена".into(), sort: "next_attestation".into(), ..ListQuery::all() };
+    let page = directory::list_librarians(&mut c.ex(), d, None, &q).await.unwrap();
     assert_eq!(page.total, 1, "search folds ё and case");
 }
 
 async fn demo_fills_once(db: &Db) {
-    assert!(matches!(
-        demo::seed(db).await.unwrap(),
-        demo::Outcome::Seeded(_)
-    ));
-    assert!(matches!(
-        demo::seed(db).await.unwrap(),
-        demo::Outcome::AlreadyThere(_)
-    ));
+    assert!(matches!(demo::seed(db).await.unwrap(), demo::Outcome::Seeded(_)));
+    assert!(matches!(demo::seed(db).await.unwrap(), demo::Outcome::AlreadyThere(_)));
     let mut c = db.conn().await.unwrap();
     let users = accounts::list_users(&mut c.ex(), None).await.unwrap();
     assert_eq!(users.len(), 15, "admin, observer, head and 12 librarians");
     let district = directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
-    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all())
-        .await
-        .unwrap();
+    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all()).await.unwrap();
     assert_eq!(schools.total, 12);
 }
 
@@ -109,12 +86,7 @@ async fn postgres_demo() {
 async fn demo_never_touches_real_data() {
     let (db, _) = testing::fresh_sqlite().await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Настоящий округ", "")
-        .await
-        .unwrap();
+    directory::create_district(&mut tx.ex(), &Actor::SYSTEM, "Настоящий округ", "").await.unwrap();
     tx.commit().await.unwrap();
-    assert!(matches!(
-        demo::seed(&db).await.unwrap(),
-        demo::Outcome::RealData
-    ));
+    assert!(matches!(demo::seed(&db).await.unwrap(), demo::Outcome::RealData));
 }

@@ -50,23 +50,11 @@ pub struct NextParam {
     next: String,
 }
 
-pub async fn login_page(
-    ctx: Ctx,
-    axum::extract::Query(q): axum::extract::Query<NextParam>,
-) -> Result<Response> {
+pub async fn login_page(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<NextParam>) -> Result<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(Html(
-        LoginPage {
-            ctx,
-            login: String::new(),
-            next: q.next,
-            error: String::new(),
-        }
-        .render()?,
-    )
-    .into_response())
+    Ok(Html(LoginPage { ctx, login: String::new(), next: q.next, error: String::new() }.render()?).into_response())
 }
 
 /// A hash to verify against when the login does not exist, so both cases take the same time.
@@ -75,23 +63,46 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| password::hash("no such account"))
 }
 
+/// Where to go after signing in: only a path of this site, never another host (`//x`, `/\\x`,
+/// or a control character that a browser drops to make `//x`).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let plain = next.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
     }
 }
 
+/// Argon2 takes ~19 MiB and tens of milliseconds per check: run it off the async threads, a few at
+/// a time, so a burst of sign-ins cannot starve the server or its memory.
+async fn check_password(password: String, hash: String) -> bool {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _slot = SLOTS.acquire().await;
+    tokio::task::spawn_blocking(move || password::verify(&password, &hash)).await.unwrap_or(false)
+}
+
+async fn hash_password(password: String) -> String {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _slot = SLOTS.acquire().await;
+    tokio::task::spawn_blocking(move || password::hash(&password)).await.expect("hashing does not panic")
+}
+
+/// The client's address: the connection's, or behind a trusted proxy the first X-Forwarded-For.
+fn client_ip(st: &AppState, addr: SocketAddr, headers: &axum::http::HeaderMap) -> String {
+    if st.config.trust_proxy {
+        if let Some(ip) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
+        {
+            return ip.trim().to_string();
+        }
+    }
+    addr.ip().to_string()
+}
+
 /// A browser-session cookie (gone when the browser closes, which suits shared school computers);
 /// the server ends the session after SESSION_TTL_HOURS anyway.
 fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .build()
+    Cookie::build((SESSION_COOKIE, token)).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).build()
 }
 
 /// Checks the password with rate limiting; the account on success, a Russian message otherwise.
@@ -105,12 +116,14 @@ async fn authenticate(st: &AppState, login: &str, pw: &str, ip: &str) -> Result<
             "Слишком много неудачных попыток входа. Вход временно закрыт — попробуйте через {LOCKOUT_MINUTES} минут."
         )));
     }
-    let user = accounts::user_by_login(&mut c.ex(), login)
-        .await?
-        .filter(|u| u.archived_at.is_none());
+    let user = accounts::user_by_login(&mut c.ex(), login).await?.filter(|u| u.archived_at.is_none());
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = password::verify(pw, hash.as_deref().unwrap_or(dummy_hash())) && hash.is_some();
+    let ok = check_password(pw.to_string(), hash.clone().unwrap_or_else(|| dummy_hash().to_string())).await
+        && hash.is_some();
     accounts::record_login_attempt(&mut c.ex(), login, ip, ok).await?;
+    if ok {
+        accounts::purge_expired(&mut c.ex()).await?;
+    }
     match (ok, user) {
         (true, Some(u)) => Ok(u),
         _ => Err(AppError::Invalid("Неверный логин или пароль".into())),
@@ -119,8 +132,7 @@ async fn authenticate(st: &AppState, login: &str, pw: &str, ip: &str) -> Result<
 
 async fn start_session(st: &AppState, jar: CookieJar, user: &User) -> Result<(CookieJar, String)> {
     let mut c = st.db.conn().await?;
-    let token =
-        accounts::create_session(&mut c.ex(), user.id, Duration::hours(SESSION_TTL_HOURS)).await?;
+    let token = accounts::create_session(&mut c.ex(), user.id, Duration::hours(SESSION_TTL_HOURS)).await?;
     // A fresh CSRF token after signing in, so a token planted before cannot be used.
     let csrf = accounts::random_token();
     let csrf_cookie = Cookie::build((CSRF_COOKIE, csrf.clone()))
@@ -129,21 +141,18 @@ async fn start_session(st: &AppState, jar: CookieJar, user: &User) -> Result<(Co
         .secure(st.config.secure_cookies)
         .same_site(SameSite::Strict)
         .build();
-    Ok((
-        jar.add(session_cookie(token, st.config.secure_cookies))
-            .add(csrf_cookie),
-        csrf,
-    ))
+    Ok((jar.add(session_cookie(token, st.config.secure_cookies)).add(csrf_cookie), csrf))
 }
 
 pub async fn login(
     State(st): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     ctx: Ctx,
     Form(f): Form<LoginForm>,
 ) -> Result<Response> {
-    match authenticate(&st, &f.login, &f.password, &addr.ip().to_string()).await {
+    match authenticate(&st, &f.login, &f.password, &client_ip(&st, addr, &headers)).await {
         Ok(user) => {
             let (jar, _) = start_session(&st, jar, &user).await?;
             tracing::info!(login = %user.login, "signed in");
@@ -151,12 +160,7 @@ pub async fn login(
         }
         Err(e @ (AppError::Invalid(_) | AppError::TooMany(_))) => {
             let status = e.status();
-            let page = LoginPage {
-                ctx,
-                login: f.login,
-                next: f.next,
-                error: e.to_string(),
-            };
+            let page = LoginPage { ctx, login: f.login, next: f.next, error: e.to_string() };
             Ok((status, Html(page.render()?)).into_response())
         }
         Err(e) => Err(e),
@@ -196,20 +200,13 @@ pub struct ApiSession {
 pub async fn api_login(
     State(st): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Json(f): Json<ApiLogin>,
 ) -> Result<Response> {
-    let user = authenticate(&st, &f.login, &f.password, &addr.ip().to_string()).await?;
+    let user = authenticate(&st, &f.login, &f.password, &client_ip(&st, addr, &headers)).await?;
     let (jar, csrf) = start_session(&st, jar, &user).await?;
-    Ok((
-        jar,
-        Json(ApiSession {
-            login: user.login,
-            role: user.role,
-            csrf_token: csrf,
-        }),
-    )
-        .into_response())
+    Ok((jar, Json(ApiSession { login: user.login, role: user.role, csrf_token: csrf })).into_response())
 }
 
 /// Signs out.
@@ -226,23 +223,12 @@ struct InvitePage {
     error: String,
 }
 
-pub async fn invite_page(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    Path(token): Path<String>,
-) -> Result<Html<String>> {
+pub async fn invite_page(State(st): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
     let user = accounts::invite_user(&mut c.ex(), &token).await?.ok_or_else(|| {
         AppError::BadRequest("Ссылка-приглашение недействительна: она уже использована или истёк её срок. Попросите руководителя МО прислать новую.".into())
     })?;
-    Ok(Html(
-        InvitePage {
-            ctx,
-            user,
-            error: String::new(),
-        }
-        .render()?,
-    ))
+    Ok(Html(InvitePage { ctx, user, error: String::new() }.render()?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,14 +246,9 @@ pub async fn invite_accept(
     Form(f): Form<SetPassword>,
 ) -> Result<Response> {
     let mut tx = st.db.begin().await?;
-    let user = accounts::invite_user(&mut tx.ex(), &token)
-        .await?
-        .ok_or_else(|| {
-            AppError::BadRequest(
-                "Ссылка-приглашение недействительна: она уже использована или истёк её срок."
-                    .into(),
-            )
-        })?;
+    let user = accounts::invite_user(&mut tx.ex(), &token).await?.ok_or_else(|| {
+        AppError::BadRequest("Ссылка-приглашение недействительна: она уже использована или истёк её срок.".into())
+    })?;
     let problem = if f.password != f.password2 {
         Some("Пароли не совпадают")
     } else {
@@ -275,21 +256,14 @@ pub async fn invite_accept(
     };
     if let Some(p) = problem {
         drop(tx);
-        let page = InvitePage {
-            ctx,
-            user,
-            error: p.to_string(),
-        };
+        let page = InvitePage { ctx, user, error: p.to_string() };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
     if !accounts::use_invite(&mut tx.ex(), &token).await? {
         return Err(AppError::BadRequest("Ссылка уже использована".into()));
     }
-    accounts::set_password(&mut tx.ex(), user.id, &password::hash(&f.password)).await?;
-    let actor = store::audit::Actor {
-        user_id: Some(user.id),
-        district_id: user.district_id,
-    };
+    accounts::set_password(&mut tx.ex(), user.id, &hash_password(f.password.clone()).await).await?;
+    let actor = store::audit::Actor { user_id: Some(user.id), district_id: user.district_id };
     audit::record(
         &mut tx.ex(),
         &actor,
@@ -336,9 +310,7 @@ pub async fn invite_librarian(
     let mut tx = st.db.begin().await?;
     let lib = directory::get_librarian(&mut tx.ex(), librarian).await?;
     if lib.archived_at.is_some() {
-        return Err(AppError::Invalid(
-            "Сотрудник в архиве: сначала верните запись из архива".into(),
-        ));
+        return Err(AppError::Invalid("Сотрудник в архиве: сначала верните запись из архива".into()));
     }
     let account_id = match lib.user_id {
         Some(id) => id,
@@ -361,13 +333,7 @@ pub async fn invite_librarian(
             id
         }
     };
-    let token = accounts::create_invite(
-        &mut tx.ex(),
-        account_id,
-        user.0.id,
-        Duration::days(INVITE_TTL_DAYS),
-    )
-    .await?;
+    let token = accounts::create_invite(&mut tx.ex(), account_id, user.0.id, Duration::days(INVITE_TTL_DAYS)).await?;
     let account = accounts::user_by_id(&mut tx.ex(), account_id).await?;
     audit::record(
         &mut tx.ex(),
@@ -377,29 +343,15 @@ pub async fn invite_librarian(
             entity: "user",
             entity_id: Some(account_id),
             district_id: Some(lib.district_id),
-            summary: format!(
-                "Приглашение для {} (логин {})",
-                lib.full_name, account.login
-            ),
+            summary: format!("Приглашение для {} (логин {})", lib.full_name, account.login),
             before: None,
             after: None,
         },
     )
     .await?;
     tx.commit().await?;
-    let link = format!(
-        "{}/invite/{token}",
-        st.config.public_url.trim_end_matches('/')
-    );
-    Ok(Html(
-        InviteCreated {
-            ctx,
-            user: account,
-            link,
-            back: format!("/librarians/{}", lib.id),
-        }
-        .render()?,
-    ))
+    let link = format!("{}/invite/{token}", st.config.public_url.trim_end_matches('/'));
+    Ok(Html(InviteCreated { ctx, user: account, link, back: format!("/librarians/{}", lib.id) }.render()?))
 }
 
 #[derive(Template)]
@@ -413,14 +365,7 @@ struct DistrictsPage {
 pub async fn districts_page(State(st): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
     let districts = directory::list_districts(&mut c.ex()).await?;
-    Ok(Html(
-        DistrictsPage {
-            ctx,
-            districts,
-            error: String::new(),
-        }
-        .render()?,
-    ))
+    Ok(Html(DistrictsPage { ctx, districts, error: String::new() }.render()?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -446,17 +391,7 @@ pub async fn create_district(
             drop(tx);
             let mut c = st.db.conn().await?;
             let districts = directory::list_districts(&mut c.ex()).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(
-                    DistrictsPage {
-                        ctx,
-                        districts,
-                        error: m,
-                    }
-                    .render()?,
-                ),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(DistrictsPage { ctx, districts, error: m }.render()?))
                 .into_response())
         }
         Err(e) => Err(e.into()),
@@ -475,11 +410,7 @@ struct UsersPage {
 
 impl UsersPage {
     fn district_name(&self, id: &Option<i64>) -> String {
-        self.districts
-            .iter()
-            .find(|d| Some(d.id) == *id)
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
+        self.districts.iter().find(|d| Some(d.id) == *id).map(|d| d.name.clone()).unwrap_or_default()
     }
 }
 
@@ -487,16 +418,7 @@ async fn users_view(st: &AppState, ctx: Ctx, error: String, link: String) -> Res
     let mut c = st.db.conn().await?;
     let users = accounts::list_users(&mut c.ex(), None).await?;
     let districts = directory::list_districts(&mut c.ex()).await?;
-    Ok(Html(
-        UsersPage {
-            ctx,
-            users,
-            districts,
-            error,
-            link,
-        }
-        .render()?,
-    ))
+    Ok(Html(UsersPage { ctx, users, districts, error, link }.render()?))
 }
 
 pub async fn users_page(State(st): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
@@ -524,30 +446,27 @@ pub async fn create_user(
         Some(r @ (Role::Head | Role::Observer | Role::Admin)) => r,
         _ => {
             let msg = "Роль: выберите руководителя МО, управление образования или администратора (библиотекарей приглашает руководитель МО)";
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                users_view(&st, ctx, msg.into(), String::new()).await?,
-            )
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, msg.into(), String::new()).await?)
                 .into_response());
         }
     };
-    let district_id = if role == Role::Admin {
-        None
-    } else {
-        f.district_id.trim().parse().ok()
-    };
+    let district_id = if role == Role::Admin { None } else { f.district_id.trim().parse().ok() };
     let mut problems = Vec::new();
     if f.full_name.trim().is_empty() {
         problems.push("ФИО: обязательное поле".to_string());
     }
-    if role != Role::Admin && district_id.is_none() {
-        problems.push("Округ: выберите округ".to_string());
+    if role != Role::Admin {
+        let mut c = st.db.conn().await?;
+        let known = match district_id {
+            Some(d) => directory::get_district(&mut c.ex(), d).await.is_ok(),
+            None => false,
+        };
+        if !known {
+            problems.push("Округ: выберите округ из списка".to_string());
+        }
     }
     if !problems.is_empty() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            users_view(&st, ctx, problems.join("; "), String::new()).await?,
-        )
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, problems.join("; "), String::new()).await?)
             .into_response());
     }
     let mut tx = st.db.begin().await?;
@@ -568,17 +487,13 @@ pub async fn create_user(
         Ok(id) => id,
         Err(store::Error::Invalid(m)) => {
             drop(tx);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                users_view(&st, ctx, m, String::new()).await?,
-            )
-                .into_response());
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, m, String::new()).await?).into_response()
+            );
         }
         Err(e) => return Err(e.into()),
     };
-    let token =
-        accounts::create_invite(&mut tx.ex(), id, user.0.id, Duration::days(INVITE_TTL_DAYS))
-            .await?;
+    let token = accounts::create_invite(&mut tx.ex(), id, user.0.id, Duration::days(INVITE_TTL_DAYS)).await?;
     audit::record(
         &mut tx.ex(),
         &user.actor(),
@@ -587,22 +502,13 @@ pub async fn create_user(
             entity: "user",
             entity_id: Some(id),
             district_id,
-            summary: format!(
-                "Создана учётная запись {} ({})",
-                f.login.trim(),
-                role.title_ru()
-            ),
+            summary: format!("Создана учётная запись {} ({})", f.login.trim(), role.title_ru()),
             before: None,
             after: None,
         },
     )
     .await?;
     tx.commit().await?;
-    let link = format!(
-        "{}/invite/{token}",
-        st.config.public_url.trim_end_matches('/')
-    );
-    Ok(users_view(&st, ctx, String::new(), link)
-        .await?
-        .into_response())
+    let link = format!("{}/invite/{token}", st.config.public_url.trim_end_matches('/'));
+    Ok(users_view(&st, ctx, String::new(), link).await?.into_response())
 }

@@ -13,8 +13,9 @@ use crate::{accounts, audit};
     info(
         title = "Библиосеть API",
         description = "JSON API информационной системы методического объединения школьных библиотекарей. \
-            Вход: POST /api/sessions (или форма /login) ставит cookie сессии. Каждый POST, PUT и DELETE \
-            несёт заголовок X-CSRF-Token со значением csrf_token из ответа на вход или из GET /api/me."
+            Любой GET (например, этого документа) ставит cookie bs_csrf; её значение — токен CSRF. \
+            Каждый POST, PUT и DELETE, включая вход POST /api/sessions, несёт заголовок X-CSRF-Token с этим \
+            значением. После входа токен новый: он приходит в ответе на вход (csrf_token) и в GET /api/me."
     ),
     paths(
         me,

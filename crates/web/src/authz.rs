@@ -51,10 +51,7 @@ pub const HEAD: &[Role] = &[Role::Head];
 
 impl Access {
     pub const fn to(roles: &'static [Role]) -> Access {
-        Access {
-            roles,
-            scope: Scope::None,
-        }
+        Access { roles, scope: Scope::None }
     }
     pub const fn on(roles: &'static [Role], scope: Scope) -> Access {
         Access { roles, scope }
@@ -71,9 +68,7 @@ impl CurrentUser {
     }
     /// The district of a district role; admin has none.
     pub fn district(&self) -> Result<i64, AppError> {
-        self.0
-            .district_id
-            .ok_or_else(|| AppError::Forbidden("учётная запись не привязана к округу".into()))
+        self.0.district_id.ok_or_else(|| AppError::Forbidden("учётная запись не привязана к округу".into()))
     }
     /// The school a list must be narrowed to: a librarian sees only their own school's records.
     pub fn own_school_only(&self) -> Option<i64> {
@@ -90,21 +85,14 @@ impl CurrentUser {
         self.role() == Role::Head
     }
     pub fn actor(&self) -> store::audit::Actor {
-        store::audit::Actor {
-            user_id: Some(self.0.id),
-            district_id: self.0.district_id,
-        }
+        store::audit::Actor { user_id: Some(self.0.id), district_id: self.0.district_id }
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .cloned()
-            .ok_or(AppError::Unauthorized)
+        parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
     }
 }
 
@@ -139,27 +127,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Ctx {
             user: parts.extensions.get::<CurrentUser>().map(|u| u.0.clone()),
-            csrf: parts
-                .extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
         })
     }
 }
 
 /// (district, school) a scoped route's record belongs to; None when there is no such record.
-async fn target(
-    st: &AppState,
-    scope: Scope,
-    params: &RawPathParams,
-) -> Result<Option<(i64, i64)>, AppError> {
+async fn target(st: &AppState, scope: Scope, params: &RawPathParams) -> Result<Option<(i64, i64)>, AppError> {
     let param = |name: &str| -> Result<i64, AppError> {
-        let v = params
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
-            .unwrap_or("");
+        let v = params.iter().find(|(k, _)| *k == name).map(|(_, v)| v).unwrap_or("");
         v.parse().map_err(|_| AppError::NotFound)
     };
     let mut c = st.db.conn().await?;
@@ -167,20 +143,14 @@ async fn target(
         Scope::None => None,
         Scope::DistrictOfSchool(p) | Scope::School(p) => {
             let id = param(p)?;
-            directory::school_district(&mut c.ex(), id)
-                .await?
-                .map(|d| (d, id))
+            directory::school_district(&mut c.ex(), id).await?.map(|d| (d, id))
         }
         Scope::Librarian(p) => directory::librarian_scope(&mut c.ex(), param(p)?).await?,
     })
 }
 
 /// The decision itself, free of I/O: may `user` use a route with `access` on `target`?
-pub fn decide(
-    user: Option<&User>,
-    access: Access,
-    target: Option<(i64, i64)>,
-) -> Result<(), AppError> {
+pub fn decide(user: Option<&User>, access: Access, target: Option<(i64, i64)>) -> Result<(), AppError> {
     if access.roles.is_empty() {
         return Ok(());
     }
@@ -201,23 +171,16 @@ pub fn decide(
         // Another district's records are not even acknowledged to exist.
         return Err(AppError::NotFound);
     }
-    let own_school_only =
-        role == Role::Librarian && !matches!(access.scope, Scope::DistrictOfSchool(_));
+    let own_school_only = role == Role::Librarian && !matches!(access.scope, Scope::DistrictOfSchool(_));
     if own_school_only && user.school_id != Some(school) {
-        return Err(AppError::Forbidden(
-            "библиотекарь может изменять и смотреть только сведения своей школы".into(),
-        ));
+        return Err(AppError::Forbidden("библиотекарь может изменять и смотреть только сведения своей школы".into()));
     }
     Ok(())
 }
 
 fn same(a: &str, b: &str) -> bool {
     // Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Finds the CSRF token a state-changing request carries: the header, or the `_csrf` field of a
@@ -227,12 +190,7 @@ async fn sent_token(req: Request) -> Result<(Option<String>, Request), AppError>
         let h = h.to_string();
         return Ok((Some(h), req));
     }
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let is_form = ct.starts_with("application/x-www-form-urlencoded");
     let is_multipart = ct.starts_with("multipart/form-data");
     if !is_form && !is_multipart {
@@ -243,9 +201,7 @@ async fn sent_token(req: Request) -> Result<(Option<String>, Request), AppError>
         .await
         .map_err(|_| AppError::BadRequest("Файл слишком большой: не более 20 МБ".into()))?;
     let token = if is_form {
-        form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned())
+        form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
     } else {
         let probe = Request::builder()
             .header(header::CONTENT_TYPE, &ct)
@@ -280,11 +236,7 @@ pub async fn guard(
         Ok((req, new_csrf)) => {
             let ctx = Ctx {
                 user: req.extensions().get::<CurrentUser>().map(|u| u.0.clone()),
-                csrf: req
-                    .extensions()
-                    .get::<CsrfToken>()
-                    .map(|t| t.0.clone())
-                    .unwrap_or_default(),
+                csrf: req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
             };
             let mut resp = next.run(req).await;
             if resp.extensions().get::<AppError>().is_some() {
@@ -307,12 +259,7 @@ pub async fn guard(
 }
 
 fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((CSRF_COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .build()
+    Cookie::build((CSRF_COOKIE, token)).path("/").http_only(true).secure(secure).same_site(SameSite::Strict).build()
 }
 
 async fn check(
@@ -322,16 +269,11 @@ async fn check(
     jar: &CookieJar,
     mut req: Request,
 ) -> Result<(Request, Option<String>), AppError> {
-    let access = st
-        .access
-        .get(&(req.method().clone(), matched.as_str().to_string()))
-        .copied()
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "route {} {} has no access rule",
-                req.method(),
-                matched.as_str()
-            ))
+    // HEAD is answered by the GET handler, so it follows the GET rule.
+    let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
+    let access =
+        st.access.get(&(method, matched.as_str().to_string())).copied().ok_or_else(|| {
+            AppError::Internal(format!("route {} {} has no access rule", req.method(), matched.as_str()))
         })?;
 
     let (csrf, new_csrf) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
@@ -346,7 +288,8 @@ async fn check(
         req = r;
         if new_csrf.is_some() || !sent.is_some_and(|s| same(&s, &csrf)) {
             return Err(AppError::Forbidden(
-                "форма устарела или отправлена не с этого сайта (нет токена CSRF). Обновите страницу и повторите".into(),
+                "форма устарела или отправлена не с этого сайта (нет токена CSRF). Обновите страницу и повторите"
+                    .into(),
             ));
         }
     }
@@ -358,11 +301,7 @@ async fn check(
         }
         _ => None,
     };
-    let tgt = if access.roles.is_empty() || user.is_none() {
-        None
-    } else {
-        target(st, access.scope, params).await?
-    };
+    let tgt = if access.roles.is_empty() || user.is_none() { None } else { target(st, access.scope, params).await? };
     decide(user.as_ref(), access, tgt)?;
     if let Some(u) = user {
         req.extensions_mut().insert(CurrentUser(u));
@@ -395,10 +334,7 @@ mod tests {
         let lib = user(Role::Librarian, Some(1), Some(10));
         let edit = Access::on(EDITORS, Scope::School("school"));
         assert!(decide(Some(&lib), edit, Some((1, 10))).is_ok());
-        assert!(matches!(
-            decide(Some(&lib), edit, Some((1, 11))),
-            Err(AppError::Forbidden(_))
-        ));
+        assert!(matches!(decide(Some(&lib), edit, Some((1, 11))), Err(AppError::Forbidden(_))));
         let read = Access::on(DISTRICT, Scope::DistrictOfSchool("school"));
         assert!(decide(Some(&lib), read, Some((1, 11))).is_ok());
     }
@@ -407,18 +343,9 @@ mod tests {
     fn nothing_crosses_districts_and_observer_never_writes() {
         let head = user(Role::Head, Some(1), None);
         let edit = Access::on(EDITORS, Scope::School("school"));
-        assert!(matches!(
-            decide(Some(&head), edit, Some((2, 20))),
-            Err(AppError::NotFound)
-        ));
+        assert!(matches!(decide(Some(&head), edit, Some((2, 20))), Err(AppError::NotFound)));
         let obs = user(Role::Observer, Some(1), None);
-        assert!(matches!(
-            decide(Some(&obs), edit, Some((1, 10))),
-            Err(AppError::Forbidden(_))
-        ));
-        assert!(matches!(
-            decide(None, edit, Some((1, 10))),
-            Err(AppError::Unauthorized)
-        ));
+        assert!(matches!(decide(Some(&obs), edit, Some((1, 10))), Err(AppError::Forbidden(_))));
+        assert!(matches!(decide(None, edit, Some((1, 10))), Err(AppError::Unauthorized)));
     }
 }

@@ -16,46 +16,28 @@ use crate::AppState;
 
 pub async fn health(State(st): State<AppState>) -> Response {
     match st.db.conn().await {
-        Ok(_) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ok", "database": st.db.kind()})),
-        )
-            .into_response(),
+        Ok(_) => {
+            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": st.db.kind()}))).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "database unavailable"})),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"})))
                 .into_response()
         }
     }
 }
 
 const STATIC: &[(&str, &str, &[u8])] = &[
-    (
-        "htmx.min.js",
-        "text/javascript",
-        include_bytes!("../static/htmx.min.js"),
-    ),
+    ("htmx.min.js", "text/javascript", include_bytes!("../static/htmx.min.js")),
     ("app.css", "text/css", include_bytes!("../static/app.css")),
-    (
-        "app.js",
-        "text/javascript",
-        include_bytes!("../static/app.js"),
-    ),
+    ("app.js", "text/javascript", include_bytes!("../static/app.js")),
 ];
 
 pub async fn static_file(Path(file): Path<String>) -> Response {
     match STATIC.iter().find(|(name, _, _)| *name == file) {
-        Some((_, ct, body)) => (
-            [
-                (header::CONTENT_TYPE, *ct),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            *body,
-        )
-            .into_response(),
+        Some((_, ct, body)) => {
+            ([(header::CONTENT_TYPE, *ct), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
+        }
         None => crate::error::AppError::NotFound.into_response(),
     }
 }
@@ -78,11 +60,7 @@ struct Dashboard {
     users: usize,
 }
 
-pub async fn dashboard(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-) -> Result<Html<String>> {
+pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
     let year = SchoolYear::current();
     let mut d = Dashboard {
@@ -107,46 +85,19 @@ pub async fn dashboard(
     }
     let district = user.district()?;
     d.district_name = directory::get_district(&mut c.ex(), district).await?.name;
-    let one = ListQuery {
-        per_page: 1,
-        page: 1,
-        ..Default::default()
-    };
-    d.schools = directory::list_schools(&mut c.ex(), district, &one)
-        .await?
-        .total;
-    let libs = directory::list_librarians(
-        &mut c.ex(),
-        district,
-        user.own_school_only(),
-        &ListQuery::all(),
-    )
-    .await?;
+    let one = ListQuery { per_page: 1, page: 1, ..Default::default() };
+    d.schools = directory::list_schools(&mut c.ex(), district, &one).await?.total;
+    let libs = directory::list_librarians(&mut c.ex(), district, user.own_school_only(), &ListQuery::all()).await?;
     d.librarians = libs.total;
-    let horizon = chrono::Local::now()
-        .date_naive()
-        .checked_add_months(Months::new(6))
-        .unwrap_or_default();
-    d.attestation_soon = libs
-        .items
-        .iter()
-        .filter(|l| l.next_attestation_date.is_some_and(|n| n <= horizon))
-        .cloned()
-        .collect();
+    let horizon = chrono::Local::now().date_naive().checked_add_months(Months::new(6)).unwrap_or_default();
+    d.attestation_soon =
+        libs.items.iter().filter(|l| l.next_attestation_date.is_some_and(|n| n <= horizon)).cloned().collect();
     d.attestation_soon.sort_by_key(|l| l.next_attestation_date);
-    d.no_consent = libs
-        .items
-        .iter()
-        .filter(|l| l.consent_processing_date.is_none())
-        .count() as i64;
-    d.passports_filled = directory::district_passports(&mut c.ex(), district, year)
-        .await?
-        .len();
+    d.no_consent = libs.items.iter().filter(|l| l.consent_processing_date.is_none()).count() as i64;
+    d.passports_filled = directory::district_passports(&mut c.ex(), district, year).await?.len();
     if let Some(school) = user.0.school_id {
         d.own_school = Some(directory::get_school(&mut c.ex(), school).await?);
-        d.own_passport_filled = directory::get_passport(&mut c.ex(), school, year)
-            .await?
-            .is_some();
+        d.own_passport_filled = directory::get_passport(&mut c.ex(), school, year).await?.is_some();
         d.own_record = directory::librarian_of_user(&mut c.ex(), user.0.id).await?;
     }
     Ok(Html(d.render()?))

@@ -32,6 +32,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How the site is reached from outside, for invitation links.
     pub public_url: String,
+    /// Behind a load balancer: take the client's address from X-Forwarded-For (for the login
+    /// rate limit). Off when clients connect directly, or they could forge it.
+    pub trust_proxy: bool,
 }
 
 #[derive(Clone)]
@@ -44,15 +47,8 @@ pub struct AppState {
 /// The whole application: every route from the table, behind the access guard.
 pub fn app(db: Db, config: Config) -> Router {
     let table = routes::table();
-    let access = table
-        .iter()
-        .map(|r| ((r.method.clone(), r.path.to_string()), r.access))
-        .collect();
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        access: Arc::new(access),
-    };
+    let access = table.iter().map(|r| ((r.method.clone(), r.path.to_string()), r.access)).collect();
+    let state = AppState { db, config: Arc::new(config), access: Arc::new(access) };
     let mut router = Router::new();
     for r in table {
         router = router.route(r.path, r.handler);
@@ -62,26 +58,23 @@ pub fn app(db: Db, config: Config) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn(render_errors))
         .layer(DefaultBodyLimit::max(authz::MAX_BODY))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .with_state(state)
 }
 
 /// Serves until Ctrl-C; sessions and all state are in the database, so any number of processes
 /// may serve one PostgreSQL database.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    db: Db,
-    config: Config,
-) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) -> std::io::Result<()> {
     let app = app(db, config);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
 }
 
 #[derive(Template)]
@@ -104,29 +97,26 @@ struct ApiErrorBody {
 async fn render_errors(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let resp = next.run(req).await;
-    let Some(err) = resp.extensions().get::<AppError>().cloned() else {
-        return resp;
+    let plain_rejection = resp.status().is_client_error()
+        && resp
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let err = match resp.extensions().get::<AppError>().cloned() {
+        Some(e) => e,
+        // axum's own refusals (a malformed form, query or JSON body) speak English in plain text.
+        None if plain_rejection => AppError::BadRequest(
+            "Запрос не понят: данные пришли в неверном формате. Обновите страницу и повторите; для API сверьтесь с /api/openapi.json"
+                .into(),
+        ),
+        None => return resp,
     };
-    let status = err.status();
+    let status = if plain_rejection { resp.status() } else { err.status() };
     if api {
-        let fields = if let AppError::Fields(f) = &err {
-            Some(f.clone())
-        } else {
-            None
-        };
-        return (
-            status,
-            Json(ApiErrorBody {
-                error: err.to_string(),
-                fields,
-            }),
-        )
-            .into_response();
+        let fields = if let AppError::Fields(f) = &err { Some(f.clone()) } else { None };
+        return (status, Json(ApiErrorBody { error: err.to_string(), fields })).into_response();
     }
-    let ctx = resp.extensions().get::<Ctx>().cloned().unwrap_or(Ctx {
-        user: None,
-        csrf: String::new(),
-    });
+    let ctx = resp.extensions().get::<Ctx>().cloned().unwrap_or(Ctx { user: None, csrf: String::new() });
     let title = match status.as_u16() {
         401 => "Нужно войти",
         403 => "Нет доступа",
@@ -136,12 +126,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
         500 => "Ошибка сервера",
         _ => "Ошибка",
     };
-    let page = ErrorPage {
-        ctx,
-        status: status.as_u16(),
-        title,
-        message: err.to_string(),
-    };
+    let page = ErrorPage { ctx, status: status.as_u16(), title, message: err.to_string() };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, err.to_string()).into_response(),

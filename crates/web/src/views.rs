@@ -11,15 +11,12 @@ pub fn date(d: &Option<NaiveDate>) -> String {
 
 /// A date for an `<input type=date>`.
 pub fn iso(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 /// An instant in Moscow time, ДД.ММ.ГГГГ ЧЧ:ММ.
 pub fn moment(t: &DateTime<Utc>) -> String {
-    (*t + chrono::Duration::hours(3))
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
+    (*t + chrono::Duration::hours(3)).format("%d.%m.%Y %H:%M").to_string()
 }
 
 pub fn num(n: &Option<i64>) -> String {
@@ -27,8 +24,7 @@ pub fn num(n: &Option<i64>) -> String {
 }
 
 pub fn dec(n: &Option<f64>) -> String {
-    n.map(|n| n.to_string().replace('.', ","))
-        .unwrap_or_default()
+    n.map(|n| n.to_string().replace('.', ",")).unwrap_or_default()
 }
 
 /// Query string of a list page: `?q=…&sort=…&desc=1&page=2&archived=1`.
@@ -38,9 +34,10 @@ pub struct ListParams {
     pub q: String,
     pub sort: String,
     pub desc: Option<String>,
-    pub page: Option<i64>,
+    /// Text, parsed leniently: a hand-edited address gets page 1, not an error.
+    pub page: String,
     pub archived: Option<String>,
-    pub school: Option<i64>,
+    pub school: String,
 }
 
 pub const PER_PAGE: i64 = 25;
@@ -51,17 +48,19 @@ impl ListParams {
             q: self.q.clone(),
             sort: self.sort.clone(),
             desc: self.desc.is_some(),
-            page: self.page.unwrap_or(1).max(1),
+            page: self.page().max(1),
             per_page: PER_PAGE,
             archived: self.archived.is_some(),
         }
     }
+    pub fn page(&self) -> i64 {
+        self.page.trim().parse().unwrap_or(1)
+    }
+    pub fn school(&self) -> Option<i64> {
+        self.school.trim().parse().ok()
+    }
     pub fn everything(&self) -> store::ListQuery {
-        store::ListQuery {
-            page: 1,
-            per_page: 1_000_000,
-            ..self.query()
-        }
+        store::ListQuery { page: 1, per_page: 1_000_000, ..self.query() }
     }
 }
 
@@ -80,13 +79,7 @@ fn enc(s: &str) -> String {
 
 impl ListView {
     pub fn new<T>(base: &'static str, params: ListParams, page: &store::Page<T>) -> ListView {
-        ListView {
-            base,
-            params,
-            total: page.total,
-            page: page.page,
-            pages: page.pages(),
-        }
+        ListView { base, params, total: page.total, page: page.page, pages: page.pages() }
     }
     fn link(&self, sort: &str, desc: bool, page: i64) -> String {
         let mut s = format!("{}?q={}&sort={}", self.base, enc(&self.params.q), enc(sort));
@@ -119,11 +112,7 @@ impl ListView {
         self.link(&self.params.sort, self.params.desc.is_some(), page)
     }
     pub fn export_link(&self, path: &str) -> String {
-        let mut s = format!(
-            "{path}?q={}&sort={}",
-            enc(&self.params.q),
-            enc(&self.params.sort)
-        );
+        let mut s = format!("{path}?q={}&sort={}", enc(&self.params.q), enc(&self.params.sort));
         if self.params.archived.is_some() {
             s.push_str("&archived=1");
         }
@@ -139,16 +128,11 @@ impl ListView {
 
 /// An XLSX file download.
 pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
-        enc(file_name).replace('+', "%20")
-    );
+    let disposition =
+        format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}", enc(file_name).replace('+', "%20"));
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,

@@ -33,10 +33,7 @@ pub async fn spawn(kind: Kind) -> Option<TestApp> {
     demo::seed(&db).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = web::Config {
-        secure_cookies: false,
-        public_url: url.clone(),
-    };
+    let config = web::Config { secure_cookies: false, public_url: url.clone(), trust_proxy: false };
     tokio::spawn(web::serve(listener, db.clone(), config));
     Some(TestApp { url, db, db_url })
 }
@@ -72,26 +69,14 @@ pub struct Client {
 impl Client {
     pub fn new(base: &str) -> Client {
         let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        Client {
-            base: base.to_string(),
-            http,
-            jar,
-        }
+        let http = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        Client { base: base.to_string(), http, jar }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
         let url = self.base.parse().unwrap();
         let header = self.jar.cookies(&url)?;
-        header
-            .to_str()
-            .ok()?
-            .split("; ")
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+        header.to_str().ok()?.split("; ").find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 
     /// Copies this client's cookies (the session) into another client, as a second tab would.
@@ -111,11 +96,7 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
     pub async fn text(&self, path: &str) -> (StatusCode, String) {
@@ -133,31 +114,16 @@ impl Client {
     /// A form post with the CSRF field, like a page's form.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.warm().await;
-        let mut form: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         form.push(("_csrf".into(), self.csrf()));
-        self.http
-            .post(format!("{}{path}", self.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap()
     }
 
     pub async fn post_file(&self, path: &str, file_name: &str, bytes: Vec<u8>) -> Response {
         self.warm().await;
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
-        let form = reqwest::multipart::Form::new()
-            .text("_csrf", self.csrf())
-            .part("file", part);
-        self.http
-            .post(format!("{}{path}", self.base))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
+        let form = reqwest::multipart::Form::new().text("_csrf", self.csrf()).part("file", part);
+        self.http.post(format!("{}{path}", self.base)).multipart(form).send().await.unwrap()
     }
 
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Response {
@@ -172,15 +138,8 @@ impl Client {
     }
 
     pub async fn login(&self, login: &str) {
-        let r = self
-            .post_form("/login", &[("login", login), ("password", PASSWORD)])
-            .await;
-        assert_eq!(
-            r.status(),
-            StatusCode::SEE_OTHER,
-            "sign-in of {login} failed: {}",
-            r.text().await.unwrap()
-        );
+        let r = self.post_form("/login", &[("login", login), ("password", PASSWORD)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {login} failed: {}", r.text().await.unwrap());
     }
 
     pub async fn signed_in(base: &str, login: &str) -> Client {
@@ -204,49 +163,22 @@ pub struct Demo {
 pub async fn demo_ids(app: &TestApp) -> Demo {
     use domain::directory::LibrarianInput;
     let mut tx = app.db.begin().await.unwrap();
-    let lib01 = store::accounts::user_by_login(&mut tx.ex(), "lib01")
-        .await
-        .unwrap()
-        .unwrap();
-    let lib02 = store::accounts::user_by_login(&mut tx.ex(), "lib02")
-        .await
-        .unwrap()
-        .unwrap();
+    let lib01 = store::accounts::user_by_login(&mut tx.ex(), "lib01").await.unwrap().unwrap();
+    let lib02 = store::accounts::user_by_login(&mut tx.ex(), "lib02").await.unwrap().unwrap();
     let district = lib01.district_id.unwrap();
     let (own_school, other_school) = (lib01.school_id.unwrap(), lib02.school_id.unwrap());
     let actor = store::audit::Actor::SYSTEM;
-    let extra = |name: &str| {
-        LibrarianInput {
-            full_name: name.into(),
-            ..Default::default()
-        }
-        .validate()
-        .unwrap()
-    };
-    let own_librarian = store::directory::create_librarian(
-        &mut tx.ex(),
-        &actor,
-        own_school,
-        &extra("Тестова Ольга Ивановна"),
-    )
-    .await
-    .unwrap();
-    let other_librarian = store::directory::create_librarian(
-        &mut tx.ex(),
-        &actor,
-        other_school,
-        &extra("Проверкина Ирина Петровна"),
-    )
-    .await
-    .unwrap();
+    let extra = |name: &str| LibrarianInput { full_name: name.into(), ..Default::default() }.validate().unwrap();
+    let own_librarian =
+        store::directory::create_librarian(&mut tx.ex(), &actor, own_school, &extra("Тестова Ольга Ивановна"))
+            .await
+            .unwrap();
+    let other_librarian =
+        store::directory::create_librarian(&mut tx.ex(), &actor, other_school, &extra("Проверкина Ирина Петровна"))
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
-    Demo {
-        district,
-        own_school,
-        other_school,
-        own_librarian,
-        other_librarian,
-    }
+    Demo { district, own_school, other_school, own_librarian, other_librarian }
 }
 
 /// Rows in a table, to prove that a refused change wrote nothing.

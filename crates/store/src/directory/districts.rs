@@ -14,17 +14,13 @@ pub struct District {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-pub async fn create_district(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    name: &str,
-    region: &str,
-) -> Result<i64, Error> {
+pub async fn create_district(ex: &mut Ex<'_>, actor: &Actor, name: &str, region: &str) -> Result<i64, Error> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::Invalid("Название округа: обязательное поле".into()));
     }
-    let taken: Option<(i64,)> = on!(ex, c => sqlx::query_as("SELECT id FROM districts WHERE name = $1").bind(name).fetch_optional(c).await)?;
+    let taken: Option<(i64,)> =
+        on!(ex, c => sqlx::query_as("SELECT id FROM districts WHERE name = $1").bind(name).fetch_optional(c).await)?;
     if taken.is_some() {
         return Err(Error::Invalid(format!("Округ «{name}» уже есть")));
     }

@@ -1,5 +1,5 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::directory::{Category, CourseFields, LibrarianFields};
+use domain::directory::{Category, CourseFields, LibrarianFields, LibrarianInput};
 use domain::text;
 use serde::Serialize;
 use sqlx::FromRow;
@@ -32,12 +32,27 @@ pub struct Librarian {
 }
 
 impl Librarian {
+    /// The record as a form shows it (dates as ГГГГ-ММ-ДД), to edit or to merge an imported row into.
+    pub fn input(&self) -> LibrarianInput {
+        let iso = |d: &Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        LibrarianInput {
+            full_name: self.full_name.clone(),
+            position: self.position.clone(),
+            education: self.education.clone(),
+            experience_years: self.experience_years.map(|n| n.to_string()).unwrap_or_default(),
+            category: self.category.clone(),
+            attestation_date: iso(&self.attestation_date),
+            next_attestation_date: iso(&self.next_attestation_date),
+            self_education_theme: self.self_education_theme.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            consent_processing_date: iso(&self.consent_processing_date),
+            consent_publication_date: iso(&self.consent_publication_date),
+        }
+    }
+
     pub fn category_title(&self) -> &'static str {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.code() == self.category)
-            .unwrap_or(Category::None)
-            .title_ru()
+        Category::ALL.into_iter().find(|c| c.code() == self.category).unwrap_or(Category::None).title_ru()
     }
 }
 
@@ -53,7 +68,8 @@ pub struct Course {
     pub certificate: String,
 }
 
-const COLS: &str = "l.id, l.district_id, l.school_id, s.short_name AS school_short_name, l.user_id, l.full_name, l.position,
+const COLS: &str =
+    "l.id, l.district_id, l.school_id, s.short_name AS school_short_name, l.user_id, l.full_name, l.position,
     l.education, l.experience_years, l.category, l.attestation_date, l.next_attestation_date, l.self_education_theme,
     l.email, l.phone, l.consent_processing_date, l.consent_publication_date, l.created_at, l.updated_at, l.archived_at";
 
@@ -66,10 +82,7 @@ pub const LIBRARIAN_SORTS: &[(&str, &str)] = &[
 ];
 
 fn search_text(f: &LibrarianFields, school: &str) -> String {
-    text::normalize(&format!(
-        "{} {} {} {}",
-        f.full_name, school, f.position, f.self_education_theme
-    ))
+    text::normalize(&format!("{} {} {} {}", f.full_name, school, f.position, f.self_education_theme))
 }
 
 async fn school_of(ex: &mut Ex<'_>, school_id: i64) -> Result<(i64, String), Error> {
@@ -95,6 +108,7 @@ pub async fn create_librarian(
         .bind(f.experience_years).bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date)
         .bind(&f.self_education_theme).bind(&f.email).bind(&f.phone).bind(f.consent_processing_date)
         .bind(f.consent_publication_date).bind(search_text(f, &school)).bind(t).fetch_one(c).await)?;
+    let after = get_librarian(ex, id.0).await?;
     audit::record(
         ex,
         actor,
@@ -105,7 +119,7 @@ pub async fn create_librarian(
             district_id: Some(district_id),
             summary: format!("Добавлен(а) в банк данных: {} ({school})", f.full_name),
             before: None,
-            after: json(f),
+            after: json(&after),
         },
     )
     .await?;
@@ -133,6 +147,11 @@ pub async fn update_librarian(
         .bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date).bind(&f.self_education_theme)
         .bind(&f.email).bind(&f.phone).bind(f.consent_processing_date).bind(f.consent_publication_date)
         .bind(search_text(f, &school)).bind(now()).bind(id).execute(c).await)?;
+    if let (Some(uid), true) = (before.user_id, before.school_id != school_id) {
+        // The account follows its person to the new school, so access follows too.
+        exec!(ex, c => sqlx::query("UPDATE users SET school_id = $1 WHERE id = $2 AND role = 'librarian'").bind(school_id).bind(uid).execute(c).await)?;
+    }
+    let after = get_librarian(ex, id).await?;
     audit::record(
         ex,
         actor,
@@ -143,26 +162,31 @@ pub async fn update_librarian(
             district_id: Some(district_id),
             summary: format!("Изменены сведения: {}", f.full_name),
             before: json(&before),
-            after: json(f),
+            after: json(&after),
         },
     )
     .await?;
     Ok(())
 }
 
-pub async fn set_librarian_archived(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    id: i64,
-    archived: bool,
-) -> Result<(), Error> {
+pub async fn set_librarian_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archived: bool) -> Result<(), Error> {
     let l = get_librarian(ex, id).await?;
     exec!(ex, c => sqlx::query("UPDATE librarians SET archived_at = $1, updated_at = $2 WHERE id = $3")
         .bind(archived.then(now)).bind(now()).bind(id).execute(&mut *c).await)?;
-    if archived {
-        // A librarian who left keeps their record but can no longer sign in.
-        if let Some(uid) = l.user_id {
-            exec!(ex, c => sqlx::query("UPDATE users SET archived_at = $1 WHERE id = $2").bind(now()).bind(uid).execute(&mut *c).await)?;
+    // A librarian who left keeps their record but can no longer sign in; coming back opens the
+    // account again. Only librarian accounts follow the record: a head's account stays.
+    let mut account = "";
+    if let Some(uid) = l.user_id {
+        let n = exec!(ex, c => sqlx::query("UPDATE users SET archived_at = $1 WHERE id = $2 AND role = 'librarian'")
+            .bind(archived.then(now)).bind(uid).execute(&mut *c).await)?;
+        if n > 0 {
+            account = if archived {
+                ", вход в систему закрыт"
+            } else {
+                ", вход в систему открыт"
+            };
+        }
+        if archived && n > 0 {
             exec!(ex, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(uid).execute(c).await)?;
         }
     }
@@ -175,13 +199,9 @@ pub async fn set_librarian_archived(
             entity_id: Some(id),
             district_id: Some(l.district_id),
             summary: format!(
-                "{} {}",
+                "{} {}{account}",
                 l.full_name,
-                if archived {
-                    "— в архиве"
-                } else {
-                    "— возвращен(а) из архива"
-                }
+                if archived { "— в архиве" } else { "— возвращен(а) из архива" }
             ),
             before: None,
             after: None,
@@ -192,17 +212,13 @@ pub async fn set_librarian_archived(
 }
 
 pub async fn get_librarian(ex: &mut Ex<'_>, id: i64) -> Result<Librarian, Error> {
-    let sql = format!(
-        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.id = $1"
-    );
+    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.id = $1");
     on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
 
 /// The librarian record linked to an account, if any.
 pub async fn librarian_of_user(ex: &mut Ex<'_>, user_id: i64) -> Result<Option<Librarian>, Error> {
-    let sql = format!(
-        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.user_id = $1"
-    );
+    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.user_id = $1");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(c).await)?)
 }
 
@@ -230,18 +246,13 @@ pub async fn list_librarians(
     let filter = "l.district_id = $1 AND l.search LIKE $2 ESCAPE '\\' AND (l.archived_at IS NULL OR $3) AND ($4 IS NULL OR l.school_id = $4)";
     let sql = format!(
         "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE {filter} ORDER BY {} LIMIT $5 OFFSET $6",
-        q.order_by(LIBRARIAN_SORTS).replace(", id", ", l.id")
+        q.order_by(LIBRARIAN_SORTS, "l.id")
     );
     let items: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
         .bind(limit).bind(offset).fetch_all(c).await)?;
     let sql = format!("SELECT COUNT(*) FROM librarians l WHERE {filter}");
     let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school).fetch_one(c).await)?;
-    Ok(Page {
-        items,
-        total: total.0,
-        page: q.page.max(1),
-        per_page: limit,
-    })
+    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
 }
 
 pub async fn list_courses(ex: &mut Ex<'_>, librarian_id: i64) -> Result<Vec<Course>, Error> {
@@ -251,12 +262,7 @@ pub async fn list_courses(ex: &mut Ex<'_>, librarian_id: i64) -> Result<Vec<Cour
         .bind(librarian_id).fetch_all(c).await)?)
 }
 
-pub async fn add_course(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    librarian_id: i64,
-    f: &CourseFields,
-) -> Result<i64, Error> {
+pub async fn add_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, f: &CourseFields) -> Result<i64, Error> {
     let l = get_librarian(ex, librarian_id).await?;
     let id: (i64,) = on!(ex, c => sqlx::query_as(
         "INSERT INTO courses (librarian_id, title, provider, hours, start_date, end_date, certificate)
@@ -271,10 +277,7 @@ pub async fn add_course(
             entity: "course",
             entity_id: Some(id.0),
             district_id: Some(l.district_id),
-            summary: format!(
-                "{}: добавлены курсы «{}», {} ч.",
-                l.full_name, f.title, f.hours
-            ),
+            summary: format!("{}: добавлены курсы «{}», {} ч.", l.full_name, f.title, f.hours),
             before: None,
             after: json(f),
         },
@@ -283,12 +286,7 @@ pub async fn add_course(
     Ok(id.0)
 }
 
-pub async fn delete_course(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    librarian_id: i64,
-    course_id: i64,
-) -> Result<(), Error> {
+pub async fn delete_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, course_id: i64) -> Result<(), Error> {
     let l = get_librarian(ex, librarian_id).await?;
     let course: Course = on!(ex, c => sqlx::query_as(
         "SELECT id, librarian_id, title, provider, hours, start_date, end_date, certificate FROM courses WHERE id = $1 AND librarian_id = $2")
@@ -302,10 +300,7 @@ pub async fn delete_course(
             entity: "course",
             entity_id: Some(course_id),
             district_id: Some(l.district_id),
-            summary: format!(
-                "{}: удалена запись о курсах «{}»",
-                l.full_name, course.title
-            ),
+            summary: format!("{}: удалена запись о курсах «{}»", l.full_name, course.title),
             before: json(&course),
             after: None,
         },
@@ -315,13 +310,21 @@ pub async fn delete_course(
 }
 
 /// A librarian of a school by full name (how imports recognise a record they already have).
-pub async fn librarian_by_name(
-    ex: &mut Ex<'_>,
-    school_id: i64,
-    full_name: &str,
-) -> Result<Option<Librarian>, Error> {
+pub async fn librarian_by_name(ex: &mut Ex<'_>, school_id: i64, full_name: &str) -> Result<Option<Librarian>, Error> {
     let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1 AND l.full_name = $2");
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(full_name.trim()).fetch_optional(c).await)?,
-    )
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(full_name.trim()).fetch_optional(c).await)?)
+}
+
+/// Recomputes the search text of a school's librarians (it holds the school's short name).
+pub async fn refresh_librarian_search(ex: &mut Ex<'_>, school_id: i64) -> Result<(), Error> {
+    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1");
+    let rows: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(school_id).fetch_all(c).await)?;
+    for l in rows {
+        let text = text::normalize(&format!(
+            "{} {} {} {}",
+            l.full_name, l.school_short_name, l.position, l.self_education_theme
+        ));
+        exec!(ex, c => sqlx::query("UPDATE librarians SET search = $1 WHERE id = $2").bind(text).bind(l.id).execute(c).await)?;
+    }
+    Ok(())
 }

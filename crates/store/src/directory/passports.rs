@@ -48,44 +48,29 @@ impl Passport {
     }
 }
 
-const COLS: &str = "school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main, fund_textbooks,
+const COLS: &str =
+    "school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main, fund_textbooks,
     fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by";
 
-pub async fn get_passport(
-    ex: &mut Ex<'_>,
-    school_id: i64,
-    year: SchoolYear,
-) -> Result<Option<Passport>, Error> {
-    let sql =
-        format!("SELECT {COLS} FROM library_passports WHERE school_id = $1 AND school_year = $2");
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(year.start_year() as i64).fetch_optional(c).await)?,
-    )
+pub async fn get_passport(ex: &mut Ex<'_>, school_id: i64, year: SchoolYear) -> Result<Option<Passport>, Error> {
+    let sql = format!("SELECT {COLS} FROM library_passports WHERE school_id = $1 AND school_year = $2");
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(year.start_year() as i64).fetch_optional(c).await)?)
 }
 
 /// School years for which a school has a passport, newest first.
 pub async fn passport_years(ex: &mut Ex<'_>, school_id: i64) -> Result<Vec<SchoolYear>, Error> {
     let rows: Vec<(i64,)> = on!(ex, c => sqlx::query_as("SELECT school_year FROM library_passports WHERE school_id = $1 ORDER BY school_year DESC")
         .bind(school_id).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(y,)| SchoolYear::starting(y as i32))
-        .collect())
+    Ok(rows.into_iter().filter_map(|(y,)| SchoolYear::starting(y as i32)).collect())
 }
 
 /// Every passport of a district for a year, keyed by school.
-pub async fn district_passports(
-    ex: &mut Ex<'_>,
-    district_id: i64,
-    year: SchoolYear,
-) -> Result<Vec<Passport>, Error> {
+pub async fn district_passports(ex: &mut Ex<'_>, district_id: i64, year: SchoolYear) -> Result<Vec<Passport>, Error> {
     let sql = format!(
         "SELECT {} FROM library_passports p JOIN schools s ON s.id = p.school_id WHERE s.district_id = $1 AND p.school_year = $2",
         COLS.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
     );
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(year.start_year() as i64).fetch_all(c).await)?,
-    )
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(year.start_year() as i64).fetch_all(c).await)?)
 }
 
 pub async fn save_passport(

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use domain::directory::{SchoolFields, SchoolKind};
+use domain::directory::{SchoolFields, SchoolInput, SchoolKind};
 use domain::{text, FieldErrors};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -25,24 +25,30 @@ pub struct School {
 }
 
 impl School {
+    /// The card as a form shows it, to edit or to merge an imported row into.
+    pub fn input(&self) -> SchoolInput {
+        SchoolInput {
+            full_name: self.full_name.clone(),
+            short_name: self.short_name.clone(),
+            kind: self.kind.clone(),
+            address: self.address.clone(),
+            director: self.director.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            inn: self.inn.clone().unwrap_or_default(),
+        }
+    }
+
     pub fn kind_title(&self) -> &'static str {
-        SchoolKind::ALL
-            .into_iter()
-            .find(|k| k.code() == self.kind)
-            .unwrap_or(SchoolKind::Other)
-            .title_ru()
+        SchoolKind::ALL.into_iter().find(|k| k.code() == self.kind).unwrap_or(SchoolKind::Other).title_ru()
     }
 }
 
 const COLS: &str = "id, district_id, full_name, short_name, kind, address, director, phone, email, inn, created_at, updated_at, archived_at";
 
 /// Sort keys offered to the user, and the column each means; the first is the default.
-pub const SCHOOL_SORTS: &[(&str, &str)] = &[
-    ("short_name", "short_name"),
-    ("kind", "kind"),
-    ("director", "director"),
-    ("updated", "updated_at"),
-];
+pub const SCHOOL_SORTS: &[(&str, &str)] =
+    &[("short_name", "short_name"), ("kind", "kind"), ("director", "director"), ("updated", "updated_at")];
 
 fn search_text(f: &SchoolFields) -> String {
     text::normalize(&format!(
@@ -67,33 +73,24 @@ pub async fn school_conflicts(
     let same_name: Option<(i64,)> = on!(ex, c => sqlx::query_as("SELECT id FROM schools WHERE district_id = $1 AND short_name = $2 AND id <> $3")
         .bind(district_id).bind(&f.short_name).bind(except).fetch_optional(c).await)?;
     if same_name.is_some() {
-        e.add(
-            "short_name",
-            format!(
-                "Школа с кратким наименованием «{}» уже есть в округе",
-                f.short_name
-            ),
-        );
+        e.add("short_name", format!("Школа с кратким наименованием «{}» уже есть в округе", f.short_name));
     }
     if let Some(inn) = &f.inn {
-        let same_inn: Option<(String,)> = on!(ex, c => sqlx::query_as("SELECT short_name FROM schools WHERE inn = $1 AND id <> $2")
+        let same_inn: Option<(String, i64)> = on!(ex, c => sqlx::query_as("SELECT short_name, district_id FROM schools WHERE inn = $1 AND id <> $2")
             .bind(inn.as_str()).bind(except).fetch_optional(c).await)?;
-        if let Some((other,)) = same_inn {
-            e.add(
-                "inn",
-                format!("ИНН {} уже указан у школы «{other}»", inn.as_str()),
-            );
+        match same_inn {
+            Some((other, d)) if d == district_id => {
+                e.add("inn", format!("ИНН {} уже указан у школы «{other}»", inn.as_str()))
+            }
+            // A school of another district is not named: nothing crosses districts.
+            Some(_) => e.add("inn", format!("ИНН {} уже зарегистрирован в системе за другой школой", inn.as_str())),
+            None => {}
         }
     }
     Ok(e)
 }
 
-pub async fn create_school(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    district_id: i64,
-    f: &SchoolFields,
-) -> Result<i64, Error> {
+pub async fn create_school(ex: &mut Ex<'_>, actor: &Actor, district_id: i64, f: &SchoolFields) -> Result<i64, Error> {
     let conflicts = school_conflicts(ex, district_id, f, None).await?;
     if !conflicts.is_empty() {
         return Err(conflicts.into());
@@ -105,6 +102,7 @@ pub async fn create_school(
         .bind(district_id).bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address)
         .bind(&f.director).bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str()))
         .bind(search_text(f)).bind(t).fetch_one(c).await)?;
+    let after = get_school(ex, id.0).await?;
     audit::record(
         ex,
         actor,
@@ -115,19 +113,14 @@ pub async fn create_school(
             district_id: Some(district_id),
             summary: format!("Добавлена школа «{}»", f.short_name),
             before: None,
-            after: json(f),
+            after: json(&after),
         },
     )
     .await?;
     Ok(id.0)
 }
 
-pub async fn update_school(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    id: i64,
-    f: &SchoolFields,
-) -> Result<(), Error> {
+pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFields) -> Result<(), Error> {
     let before = get_school(ex, id).await?;
     let conflicts = school_conflicts(ex, before.district_id, f, Some(id)).await?;
     if !conflicts.is_empty() {
@@ -139,6 +132,10 @@ pub async fn update_school(
         .bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address).bind(&f.director)
         .bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str())).bind(search_text(f))
         .bind(now()).bind(id).execute(c).await)?;
+    if before.short_name != f.short_name {
+        super::refresh_librarian_search(ex, id).await?;
+    }
+    let after = get_school(ex, id).await?;
     audit::record(
         ex,
         actor,
@@ -149,7 +146,7 @@ pub async fn update_school(
             district_id: Some(before.district_id),
             summary: format!("Изменена карточка школы «{}»", f.short_name),
             before: json(&before),
-            after: json(f),
+            after: json(&after),
         },
     )
     .await?;
@@ -157,12 +154,7 @@ pub async fn update_school(
 }
 
 /// Archives (or brings back) a school; its history stays.
-pub async fn set_school_archived(
-    ex: &mut Ex<'_>,
-    actor: &Actor,
-    id: i64,
-    archived: bool,
-) -> Result<(), Error> {
+pub async fn set_school_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archived: bool) -> Result<(), Error> {
     let s = get_school(ex, id).await?;
     let at = archived.then(now);
     exec!(ex, c => sqlx::query("UPDATE schools SET archived_at = $1, updated_at = $2 WHERE id = $3").bind(at).bind(now()).bind(id).execute(c).await)?;
@@ -177,11 +169,7 @@ pub async fn set_school_archived(
             summary: format!(
                 "Школа «{}» {}",
                 s.short_name,
-                if archived {
-                    "перенесена в архив"
-                } else {
-                    "возвращена из архива"
-                }
+                if archived { "перенесена в архив" } else { "возвращена из архива" }
             ),
             before: None,
             after: None,
@@ -198,32 +186,25 @@ pub async fn get_school(ex: &mut Ex<'_>, id: i64) -> Result<School, Error> {
 
 /// The district a school belongs to, for access checks.
 pub async fn school_district(ex: &mut Ex<'_>, id: i64) -> Result<Option<i64>, Error> {
-    let r: Option<(i64,)> = on!(ex, c => sqlx::query_as("SELECT district_id FROM schools WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    let r: Option<(i64,)> =
+        on!(ex, c => sqlx::query_as("SELECT district_id FROM schools WHERE id = $1").bind(id).fetch_optional(c).await)?;
     Ok(r.map(|r| r.0))
 }
 
-pub async fn list_schools(
-    ex: &mut Ex<'_>,
-    district_id: i64,
-    q: &ListQuery,
-) -> Result<Page<School>, Error> {
+pub async fn list_schools(ex: &mut Ex<'_>, district_id: i64, q: &ListQuery) -> Result<Page<School>, Error> {
     let (limit, offset) = q.limit_offset();
     let pattern = text::like_pattern(&q.q);
     let filter = "district_id = $1 AND search LIKE $2 ESCAPE '\\' AND (archived_at IS NULL OR $3)";
     let sql = format!(
         "SELECT {COLS} FROM schools WHERE {filter} ORDER BY {} LIMIT $4 OFFSET $5",
-        q.order_by(SCHOOL_SORTS)
+        q.order_by(SCHOOL_SORTS, "id")
     );
     let items: Vec<School> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived)
         .bind(limit).bind(offset).fetch_all(c).await)?;
     let sql = format!("SELECT COUNT(*) FROM schools WHERE {filter}");
-    let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).fetch_one(c).await)?;
-    Ok(Page {
-        items,
-        total: total.0,
-        page: q.page.max(1),
-        per_page: limit,
-    })
+    let total: (i64,) =
+        on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).fetch_one(c).await)?;
+    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
 }
 
 /// A school of the district by its short name (how imports recognise a school they already have).
@@ -233,7 +214,5 @@ pub async fn school_by_short_name(
     short_name: &str,
 ) -> Result<Option<School>, Error> {
     let sql = format!("SELECT {COLS} FROM schools WHERE district_id = $1 AND short_name = $2");
-    Ok(
-        on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(short_name.trim()).fetch_optional(c).await)?,
-    )
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(short_name.trim()).fetch_optional(c).await)?)
 }

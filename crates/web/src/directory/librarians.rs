@@ -35,22 +35,9 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
-    let page = directory::list_librarians(
-        &mut c.ex(),
-        user.district()?,
-        user.own_school_only(),
-        &p.query(),
-    )
-    .await?;
+    let page = directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.query()).await?;
     let list = ListView::new("/librarians", p, &page);
-    Ok(Html(
-        ListPage {
-            ctx,
-            list,
-            librarians: page.items,
-        }
-        .render()?,
-    ))
+    Ok(Html(ListPage { ctx, list, librarians: page.items }.render()?))
 }
 
 const EXPORT_HEADERS: &[&str] = &[
@@ -70,32 +57,16 @@ const EXPORT_HEADERS: &[&str] = &[
     "Курсы повышения квалификации",
 ];
 
-pub async fn export(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(p): Query<ListParams>,
-) -> Result<Response> {
+pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(p): Query<ListParams>) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let page = directory::list_librarians(
-        &mut c.ex(),
-        user.district()?,
-        user.own_school_only(),
-        &p.everything(),
-    )
-    .await?;
+    let page =
+        directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.everything()).await?;
     let mut rows = Vec::with_capacity(page.items.len());
     for l in &page.items {
         let courses = directory::list_courses(&mut c.ex(), l.id).await?;
         let courses = courses
             .iter()
-            .map(|k| {
-                format!(
-                    "{} ({} ч., {})",
-                    k.title,
-                    k.hours,
-                    domain::dates::format(k.end_date)
-                )
-            })
+            .map(|k| format!("{} ({} ч., {})", k.title, k.hours, domain::dates::format(k.end_date)))
             .collect::<Vec<_>>()
             .join("; ");
         rows.push(vec![
@@ -159,46 +130,11 @@ async fn form(
     errors: FieldErrors,
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let schools = directory::list_schools(&mut c.ex(), user.district()?, &ListQuery::all())
-        .await?
-        .items;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let categories = Category::ALL
-        .iter()
-        .map(|c| (c.code(), c.title_ru()))
-        .collect();
-    let page = FormPage {
-        ctx,
-        id,
-        school_id,
-        input,
-        errors,
-        schools,
-        categories,
-        school_fixed: !user.is_head(),
-    };
+    let schools = directory::list_schools(&mut c.ex(), user.district()?, &ListQuery::all()).await?.items;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let categories = Category::ALL.iter().map(|c| (c.code(), c.title_ru())).collect();
+    let page = FormPage { ctx, id, school_id, input, errors, schools, categories, school_fixed: !user.is_head() };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-fn input_of(l: &Librarian) -> LibrarianInput {
-    LibrarianInput {
-        full_name: l.full_name.clone(),
-        position: l.position.clone(),
-        education: l.education.clone(),
-        experience_years: views::num(&l.experience_years),
-        category: l.category.clone(),
-        attestation_date: views::iso(&l.attestation_date),
-        next_attestation_date: views::iso(&l.next_attestation_date),
-        self_education_theme: l.self_education_theme.clone(),
-        email: l.email.clone(),
-        phone: l.phone.clone(),
-        consent_processing_date: views::iso(&l.consent_processing_date),
-        consent_publication_date: views::iso(&l.consent_publication_date),
-    }
 }
 
 pub async fn new_form(
@@ -207,16 +143,7 @@ pub async fn new_form(
     user: CurrentUser,
     Query(p): Query<ListParams>,
 ) -> Result<Response> {
-    form(
-        &st,
-        ctx,
-        &user,
-        None,
-        p.school,
-        LibrarianInput::default(),
-        FieldErrors::default(),
-    )
-    .await
+    form(&st, ctx, &user, None, p.school(), LibrarianInput::default(), FieldErrors::default()).await
 }
 
 async fn save(
@@ -237,11 +164,7 @@ async fn save(
     };
     // A librarian keeps records in their own school; only the head moves people between schools.
     let kept = current.as_ref().map(|l| l.school_id);
-    let school_id = if user.is_head() {
-        school_id.or(kept)
-    } else {
-        kept
-    };
+    let school_id = if user.is_head() { school_id.or(kept) } else { kept };
     let Some(school_id) = school_id else {
         errors.add("school_id", "Школа: выберите школу");
         return Err(AppError::Fields(errors));
@@ -255,13 +178,10 @@ async fn save(
     let fields = input.validate().map_err(AppError::Fields)?;
     let id = match id {
         Some(id) => {
-            directory::update_librarian(&mut tx.ex(), &user.actor(), id, school_id, &fields)
-                .await?;
+            directory::update_librarian(&mut tx.ex(), &user.actor(), id, school_id, &fields).await?;
             id
         }
-        None => {
-            directory::create_librarian(&mut tx.ex(), &user.actor(), school_id, &fields).await?
-        }
+        None => directory::create_librarian(&mut tx.ex(), &user.actor(), school_id, &fields).await?,
     };
     tx.commit().await?;
     Ok(id)
@@ -289,16 +209,7 @@ pub async fn edit_form(
     let mut c = st.db.conn().await?;
     let l = directory::get_librarian(&mut c.ex(), id).await?;
     drop(c);
-    form(
-        &st,
-        ctx,
-        &user,
-        Some(id),
-        Some(l.school_id),
-        input_of(&l),
-        FieldErrors::default(),
-    )
-    .await
+    form(&st, ctx, &user, Some(id), Some(l.school_id), l.input(), FieldErrors::default()).await
 }
 
 pub async fn update(
@@ -345,11 +256,7 @@ async fn show_page(
         None => String::new(),
     };
     let total_hours = courses.iter().map(|c| c.hours).sum();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ShowPage {
         ctx,
         can_edit: user.can_edit_school(l.school_id),
@@ -364,21 +271,8 @@ async fn show_page(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub async fn show(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    show_page(
-        &st,
-        ctx,
-        &user,
-        id,
-        CourseInput::default(),
-        FieldErrors::default(),
-    )
-    .await
+pub async fn show(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, Path(id): Path<i64>) -> Result<Response> {
+    show_page(&st, ctx, &user, id, CourseInput::default(), FieldErrors::default()).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -434,10 +328,7 @@ fn import_view(ctx: Ctx) -> super::ImportPage {
         action: "/librarians/import",
         template_link: "/librarians/import/template.xlsx",
         back: "/librarians",
-        columns: imports::LIBRARIAN_COLUMNS
-            .iter()
-            .map(|c| (c.header, c.required))
-            .collect(),
+        columns: imports::LIBRARIAN_COLUMNS.iter().map(|c| (c.header, c.required)).collect(),
         problems: vec![],
         done: String::new(),
     }
@@ -447,24 +338,11 @@ pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
     Ok(Html(import_view(ctx).render()?))
 }
 
-pub async fn import(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    mp: Multipart,
-) -> Result<Response> {
+pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
     let district = user.district()?;
     let result = match super::uploaded_file(mp).await {
         Ok((name, bytes)) => {
-            imports::import_librarians(
-                &st.db,
-                &user.actor(),
-                district,
-                &bytes,
-                &name,
-                &mut |_, _| {},
-            )
-            .await
+            imports::import_librarians(&st.db, &user.actor(), district, &bytes, &name, &mut |_, _| {}).await
         }
         Err(e) => Err(e),
     };
@@ -497,15 +375,7 @@ pub async fn api_list(
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<Librarian>>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(
-        directory::list_librarians(
-            &mut c.ex(),
-            user.district()?,
-            user.own_school_only(),
-            &p.query(),
-        )
-        .await?,
-    ))
+    Ok(Json(directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.query()).await?))
 }
 
 #[derive(serde::Serialize)]
@@ -517,10 +387,7 @@ pub struct LibrarianWithCourses {
 
 #[utoipa::path(get, path = "/api/librarians/{librarian}", tag = "Банк данных библиотекарей", params(("librarian" = i64, Path)),
     responses((status = 200, description = "Сведения и курсы"), (status = 404)))]
-pub async fn api_get(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<LibrarianWithCourses>> {
+pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<LibrarianWithCourses>> {
     let mut c = st.db.conn().await?;
     let librarian = directory::get_librarian(&mut c.ex(), id).await?;
     let courses = directory::list_courses(&mut c.ex(), id).await?;

@@ -32,10 +32,7 @@ impl ImportPage {
     pub fn show(mut self, result: std::result::Result<Report, ImportError>) -> Result<Response> {
         let status = match result {
             Ok(r) => {
-                self.done = format!(
-                    "Импорт выполнен: добавлено {}, обновлено {}.",
-                    r.created, r.updated
-                );
+                self.done = format!("Импорт выполнен: добавлено {}, обновлено {}.", r.created, r.updated);
                 StatusCode::OK
             }
             Err(ImportError::Upload(m)) => {
@@ -53,12 +50,9 @@ impl ImportPage {
 }
 
 /// The uploaded file of an import form: (file name, bytes).
-pub async fn uploaded_file(
-    mut mp: Multipart,
-) -> std::result::Result<(String, Vec<u8>), ImportError> {
-    let broken = |e: axum::extract::multipart::MultipartError| {
-        ImportError::Upload(format!("Файл не получен целиком: {e}"))
-    };
+pub async fn uploaded_file(mut mp: Multipart) -> std::result::Result<(String, Vec<u8>), ImportError> {
+    let broken =
+        |e: axum::extract::multipart::MultipartError| ImportError::Upload(format!("Файл не получен целиком: {e}"));
     while let Some(field) = mp.next_field().await.map_err(broken)? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("файл").to_string();
@@ -69,7 +63,5 @@ pub async fn uploaded_file(
             return Ok((name, bytes.to_vec()));
         }
     }
-    Err(ImportError::Upload(
-        "Выберите файл XLSX для загрузки".into(),
-    ))
+    Err(ImportError::Upload("Выберите файл XLSX для загрузки".into()))
 }

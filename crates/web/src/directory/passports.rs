@@ -34,9 +34,8 @@ impl YearParam {
 }
 
 fn parse_year(s: &str) -> Result<SchoolYear> {
-    SchoolYear::parse(s).ok_or_else(|| {
-        AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026"))
-    })
+    SchoolYear::parse(s)
+        .ok_or_else(|| AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026")))
 }
 
 /// The passport's rows as the form and the card show them: (field, label, value).
@@ -44,32 +43,12 @@ fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
     vec![
         ("rooms", "Помещений библиотеки", views::num(&p.rooms)),
         ("area_m2", "Площадь, м²", views::dec(&p.area_m2)),
-        (
-            "reading_seats",
-            "Посадочных мест в читальном зале",
-            views::num(&p.reading_seats),
-        ),
-        (
-            "computers",
-            "Компьютеров для читателей и библиотекаря",
-            views::num(&p.computers),
-        ),
+        ("reading_seats", "Посадочных мест в читальном зале", views::num(&p.reading_seats)),
+        ("computers", "Компьютеров для читателей и библиотекаря", views::num(&p.computers)),
         ("fund_main", "Основной фонд, экз.", views::num(&p.fund_main)),
-        (
-            "fund_textbooks",
-            "Фонд учебников, экз.",
-            views::num(&p.fund_textbooks),
-        ),
-        (
-            "fund_fiction",
-            "Художественная литература, экз.",
-            views::num(&p.fund_fiction),
-        ),
-        (
-            "fund_periodicals",
-            "Периодических изданий, названий",
-            views::num(&p.fund_periodicals),
-        ),
+        ("fund_textbooks", "Фонд учебников, экз.", views::num(&p.fund_textbooks)),
+        ("fund_fiction", "Художественная литература, экз.", views::num(&p.fund_fiction)),
+        ("fund_periodicals", "Периодических изданий, названий", views::num(&p.fund_periodicals)),
         ("readers", "Читателей", views::num(&p.readers)),
         ("visits", "Посещений за год", views::num(&p.visits)),
         ("loans", "Книговыдача за год, экз.", views::num(&p.loans)),
@@ -105,15 +84,7 @@ pub async fn show(
         years.insert(0, SchoolYear::current());
     }
     let rows = rows(&passport.as_ref().map(Passport::fields).unwrap_or_default());
-    let page = ShowPage {
-        ctx,
-        can_edit: user.can_edit_school(school),
-        school: s,
-        year,
-        years,
-        passport,
-        rows,
-    };
+    let page = ShowPage { ctx, can_edit: user.can_edit_school(school), school: s, year, years, passport, rows };
     Ok(Html(page.render()?))
 }
 
@@ -145,11 +116,7 @@ fn input_rows(i: &PassportInput) -> Vec<(&'static str, &'static str, String)> {
         &i.loans,
         &i.staff,
     ];
-    blank
-        .into_iter()
-        .zip(values)
-        .map(|((k, l, _), v)| (k, l, v.clone()))
-        .collect()
+    blank.into_iter().zip(values).map(|((k, l, _), v)| (k, l, v.clone())).collect()
 }
 
 pub async fn edit_form(
@@ -204,24 +171,12 @@ pub async fn save(
 ) -> Result<Response> {
     let year = parse_year(&year)?;
     match store_passport(&st, &user, school, year, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/schools/{school}/passport?year={}",
-            year.start_year()
-        ))
-        .into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/schools/{school}/passport?year={}", year.start_year())).into_response()),
         Err(AppError::Fields(errors)) => {
             let mut c = st.db.conn().await?;
             let s = directory::get_school(&mut c.ex(), school).await?;
             let internet = input.internet.trim() == "on";
-            let page = FormPage {
-                ctx,
-                school: s,
-                year,
-                rows: input_rows(&input),
-                internet,
-                errors,
-                copied_from: None,
-            };
+            let page = FormPage { ctx, school: s, year, rows: input_rows(&input), internet, errors, copied_from: None };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         Err(e) => Err(e),
@@ -251,9 +206,7 @@ async fn summary_rows(
 ) -> Result<(Vec<SummaryRow>, PassportFields)> {
     let district = user.district()?;
     let mut c = st.db.conn().await?;
-    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all())
-        .await?
-        .items;
+    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all()).await?.items;
     let passports = directory::district_passports(&mut c.ex(), district, year).await?;
     let mut totals = PassportFields::default();
     let add = |a: &mut Option<i64>, b: Option<i64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
@@ -286,23 +239,10 @@ pub async fn summary(
     let year = q.year()?;
     let (lines, totals) = summary_rows(&st, &user, year).await?;
     let filled = lines.iter().filter(|l| l.passport.is_some()).count();
-    Ok(Html(
-        SummaryPage {
-            ctx,
-            year,
-            lines,
-            totals,
-            filled,
-        }
-        .render()?,
-    ))
+    Ok(Html(SummaryPage { ctx, year, lines, totals, filled }.render()?))
 }
 
-pub async fn export(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<YearParam>,
-) -> Result<Response> {
+pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(q): Query<YearParam>) -> Result<Response> {
     let year = q.year()?;
     let (lines, _) = summary_rows(&st, &user, year).await?;
     let mut headers = vec!["Школа"];
@@ -339,19 +279,8 @@ pub async fn export(
             r
         })
         .collect();
-    let bytes = xlsx::write_table(
-        &format!("Паспорта {}", year.to_string().replace('/', "-")),
-        &headers,
-        &data,
-        None,
-    )?;
-    Ok(views::xlsx(
-        &format!(
-            "Паспорта библиотек {}.xlsx",
-            year.to_string().replace('/', "-")
-        ),
-        bytes,
-    ))
+    let bytes = xlsx::write_table(&format!("Паспорта {}", year.to_string().replace('/', "-")), &headers, &data, None)?;
+    Ok(views::xlsx(&format!("Паспорта библиотек {}.xlsx", year.to_string().replace('/', "-")), bytes))
 }
 
 // JSON API
@@ -359,17 +288,10 @@ pub async fn export(
 #[utoipa::path(get, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
     params(("school" = i64, Path), ("year" = String, Path, description = "Учебный год: 2025 или 2025-2026")),
     responses((status = 200, description = "Паспорт"), (status = 404, description = "Паспорт за этот год не заполнен")))]
-pub async fn api_get(
-    State(st): State<AppState>,
-    Path((school, year)): Path<(i64, String)>,
-) -> Result<Json<Passport>> {
+pub async fn api_get(State(st): State<AppState>, Path((school, year)): Path<(i64, String)>) -> Result<Json<Passport>> {
     let year = parse_year(&year)?;
     let mut c = st.db.conn().await?;
-    Ok(Json(
-        directory::get_passport(&mut c.ex(), school, year)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    ))
+    Ok(Json(directory::get_passport(&mut c.ex(), school, year).await?.ok_or(AppError::NotFound)?))
 }
 
 #[utoipa::path(put, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
@@ -384,9 +306,5 @@ pub async fn api_put(
     let year = parse_year(&year)?;
     store_passport(&st, &user, school, year, &input).await?;
     let mut c = st.db.conn().await?;
-    Ok(Json(
-        directory::get_passport(&mut c.ex(), school, year)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    ))
+    Ok(Json(directory::get_passport(&mut c.ex(), school, year).await?.ok_or(AppError::NotFound)?))
 }

@@ -37,14 +37,7 @@ pub async fn list(
     let mut c = st.db.conn().await?;
     let page = directory::list_schools(&mut c.ex(), user.district()?, &p.query()).await?;
     let list = ListView::new("/schools", p, &page);
-    Ok(Html(
-        ListPage {
-            ctx,
-            list,
-            schools: page.items,
-        }
-        .render()?,
-    ))
+    Ok(Html(ListPage { ctx, list, schools: page.items }.render()?))
 }
 
 const EXPORT_HEADERS: &[&str] = &[
@@ -59,11 +52,7 @@ const EXPORT_HEADERS: &[&str] = &[
     "В архиве",
 ];
 
-pub async fn export(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(p): Query<ListParams>,
-) -> Result<Response> {
+pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(p): Query<ListParams>) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let page = directory::list_schools(&mut c.ex(), user.district()?, &p.everything()).await?;
     let rows: Vec<Vec<Cell>> = page
@@ -79,11 +68,7 @@ pub async fn export(
                 Cell::Text(s.phone.clone()),
                 Cell::Text(s.email.clone()),
                 Cell::Text(s.inn.clone().unwrap_or_default()),
-                Cell::Text(if s.archived_at.is_some() {
-                    "да".into()
-                } else {
-                    String::new()
-                }),
+                Cell::Text(if s.archived_at.is_some() { "да".into() } else { String::new() }),
             ]
         })
         .collect();
@@ -102,66 +87,20 @@ struct FormPage {
 }
 
 fn kinds() -> Vec<(&'static str, &'static str)> {
-    SchoolKind::ALL
-        .iter()
-        .map(|k| (k.code(), k.title_ru()))
-        .collect()
+    SchoolKind::ALL.iter().map(|k| (k.code(), k.title_ru())).collect()
 }
 
 fn form(ctx: Ctx, id: Option<i64>, input: SchoolInput, errors: FieldErrors) -> Result<Response> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((
-        status,
-        Html(
-            FormPage {
-                ctx,
-                id,
-                input,
-                errors,
-                kinds: kinds(),
-            }
-            .render()?,
-        ),
-    )
-        .into_response())
-}
-
-fn input_of(s: &School) -> SchoolInput {
-    SchoolInput {
-        full_name: s.full_name.clone(),
-        short_name: s.short_name.clone(),
-        kind: s.kind.clone(),
-        address: s.address.clone(),
-        director: s.director.clone(),
-        phone: s.phone.clone(),
-        email: s.email.clone(),
-        inn: s.inn.clone().unwrap_or_default(),
-    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Html(FormPage { ctx, id, input, errors, kinds: kinds() }.render()?)).into_response())
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<Response> {
-    form(
-        ctx,
-        None,
-        SchoolInput {
-            kind: "sosh".into(),
-            ..Default::default()
-        },
-        FieldErrors::default(),
-    )
+    form(ctx, None, SchoolInput { kind: "sosh".into(), ..Default::default() }, FieldErrors::default())
 }
 
 /// Validates and writes; field errors come back for the form.
-async fn save(
-    st: &AppState,
-    user: &CurrentUser,
-    id: Option<i64>,
-    input: &SchoolInput,
-) -> Result<i64> {
+async fn save(st: &AppState, user: &CurrentUser, id: Option<i64>, input: &SchoolInput) -> Result<i64> {
     let fields = input.validate().map_err(AppError::Fields)?;
     let mut tx = st.db.begin().await?;
     let id = match id {
@@ -169,9 +108,7 @@ async fn save(
             directory::update_school(&mut tx.ex(), &user.actor(), id, &fields).await?;
             id
         }
-        None => {
-            directory::create_school(&mut tx.ex(), &user.actor(), user.district()?, &fields).await?
-        }
+        None => directory::create_school(&mut tx.ex(), &user.actor(), user.district()?, &fields).await?,
     };
     tx.commit().await?;
     Ok(id)
@@ -190,14 +127,10 @@ pub async fn create(
     }
 }
 
-pub async fn edit_form(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response> {
+pub async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let s = directory::get_school(&mut c.ex(), id).await?;
-    form(ctx, Some(id), input_of(&s), FieldErrors::default())
+    form(ctx, Some(id), s.input(), FieldErrors::default())
 }
 
 pub async fn update(
@@ -239,23 +172,14 @@ pub async fn show(
     let (librarians, passport_years) = if can_see_private {
         let q = ListQuery::all();
         (
-            directory::list_librarians(&mut c.ex(), school.district_id, Some(id), &q)
-                .await?
-                .items,
+            directory::list_librarians(&mut c.ex(), school.district_id, Some(id), &q).await?.items,
             directory::passport_years(&mut c.ex(), id).await?,
         )
     } else {
         (vec![], vec![])
     };
-    let page = ShowPage {
-        ctx,
-        school,
-        can_edit,
-        can_see_private,
-        librarians,
-        passport_years,
-        year: SchoolYear::current(),
-    };
+    let page =
+        ShowPage { ctx, school, can_edit, can_see_private, librarians, passport_years, year: SchoolYear::current() };
     Ok(Html(page.render()?))
 }
 
@@ -284,10 +208,7 @@ fn import_view(ctx: Ctx) -> ImportPage {
         action: "/schools/import",
         template_link: "/schools/import/template.xlsx",
         back: "/schools",
-        columns: imports::SCHOOL_COLUMNS
-            .iter()
-            .map(|c| (c.header, c.required))
-            .collect(),
+        columns: imports::SCHOOL_COLUMNS.iter().map(|c| (c.header, c.required)).collect(),
         problems: vec![],
         done: String::new(),
     }
@@ -297,24 +218,11 @@ pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
     Ok(Html(import_view(ctx).render()?))
 }
 
-pub async fn import(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    mp: Multipart,
-) -> Result<Response> {
+pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
     let district = user.district()?;
     let result = match super::uploaded_file(mp).await {
         Ok((name, bytes)) => {
-            imports::import_schools(
-                &st.db,
-                &user.actor(),
-                district,
-                &bytes,
-                &name,
-                &mut |_, _| {},
-            )
-            .await
+            imports::import_schools(&st.db, &user.actor(), district, &bytes, &name, &mut |_, _| {}).await
         }
         Err(e) => Err(e),
     };
@@ -345,9 +253,7 @@ pub async fn api_list(
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<School>>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(
-        directory::list_schools(&mut c.ex(), user.district()?, &p.query()).await?,
-    ))
+    Ok(Json(directory::list_schools(&mut c.ex(), user.district()?, &p.query()).await?))
 }
 
 #[utoipa::path(get, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)),
@@ -366,10 +272,7 @@ pub async fn api_create(
 ) -> Result<(StatusCode, Json<School>)> {
     let id = save(&st, &user, None, &input).await?;
     let mut c = st.db.conn().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(directory::get_school(&mut c.ex(), id).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(directory::get_school(&mut c.ex(), id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)), request_body = SchoolInput,
