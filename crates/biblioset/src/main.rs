@@ -339,7 +339,7 @@ async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> R
     pb.finish_and_clear();
     match result {
         Ok(r) => {
-            println!("Импорт выполнен: добавлено {}, обновлено {}.", r.created, r.updated);
+            println!("Импорт выполнен: {r}.");
             Ok(())
         }
         Err(web::imports::ImportError::Problems(p)) => {

@@ -17,7 +17,7 @@ on_both!(sign_in_dashboard_sign_out, |app| {
     let (status, page) = c.text("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Заречный муниципальный округ"), "the head's dashboard names the district");
-    assert!(page.contains("Аттестация в ближайшие полгода"));
+    assert!(page.contains("Аттестация: просрочена или в ближайшие полгода"));
 
     let lib = Client::signed_in(&app.url, "lib03").await;
     let (_, page) = lib.text("/").await;
@@ -53,7 +53,7 @@ on_both!(changes_without_the_csrf_token_are_refused, |app| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(r.text().await.unwrap().contains("CSRF"));
+    assert!(r.text().await.unwrap().contains("Страница устарела"));
     let r = c
         .http
         .post(format!("{}/schools/{}", app.url, demo.own_school))
@@ -132,4 +132,54 @@ on_both!(admin_creates_district_and_head, |app| {
         )
         .await;
     assert!(r.text().await.unwrap().contains("Логин «north» уже занят"));
+});
+
+on_both!(odd_requests_get_russian_answers_not_errors, |app| {
+    let head = Client::signed_in(&app.url, "Head").await; // logins ignore case
+    let r = head.http.head(format!("{}/health", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "HEAD follows the GET rule");
+    let r = head.post_form("/", &[]).await;
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.text().await.unwrap().contains("нельзя выполнить такой запрос"));
+    let (status, page) = head.text("/schools?page=abc").await;
+    assert_eq!(status, StatusCode::OK, "a hand-edited page number falls back to the first page");
+    assert!(page.contains("Школы округа"));
+    let r = head.http.get(format!("{}/api/schools/abc", app.url)).send().await.unwrap();
+    assert!(r.status().is_client_error());
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("Failed") && !body.contains("Invalid"), "no English for users: {body}");
+    let (status, page) = head.text("/schools/999999/edit").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Выйти"), "an error page keeps the signed-in menu");
+});
+
+on_both!(sign_in_never_redirects_off_site, |app| {
+    for next in ["//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example/"] {
+        let c = Client::new(&app.url);
+        let r = c.post_form("/login", &[("login", "observer"), ("password", common::PASSWORD), ("next", next)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/", "next={next:?}");
+    }
+    let c = Client::new(&app.url);
+    let r = c
+        .post_form("/login", &[("login", "observer"), ("password", common::PASSWORD), ("next", "/librarians?q=а")])
+        .await;
+    assert_eq!(r.headers()["location"], "/librarians?q=а");
+});
+
+on_both!(archived_librarian_cannot_sign_in_until_restored, |app| {
+    let head = Client::signed_in(&app.url, "head").await;
+    let lib = Client::signed_in(&app.url, "lib05").await;
+    let mut c = app.db.conn().await.unwrap();
+    let user = store::accounts::user_by_login(&mut c.ex(), "lib05").await.unwrap().unwrap();
+    let record = store::directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    drop(c);
+    head.post_form(&format!("/librarians/{}/archive", record.id), &[]).await;
+    assert_eq!(lib.get("/").await.status(), StatusCode::SEE_OTHER, "the open session ends");
+    let r = Client::new(&app.url).post_form("/login", &[("login", "lib05"), ("password", common::PASSWORD)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    head.post_form(&format!("/librarians/{}/archive", record.id), &[("restore", "1")]).await;
+    Client::signed_in(&app.url, "lib05").await;
+    let (_, audit) = head.text("/audit").await;
+    assert!(audit.contains("вход в систему закрыт") && audit.contains("вход в систему открыт"));
 });

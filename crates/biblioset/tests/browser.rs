@@ -120,13 +120,14 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     readers.send_keys("777").await.unwrap();
     c.find(Locator::Css("#passport-form button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("dl.facts")).await.unwrap();
-    let text = body_text(c).await;
-    assert!(text.contains("777"), "the saved passport shows the new figure");
+    assert!(body_text(c).await.contains("Сохранено."));
+    let readers = c.find(Locator::XPath("//dt[.='Читателей']/following-sibling::dd[1]")).await.unwrap();
+    assert_eq!(readers.text().await.unwrap(), "777", "the saved passport shows the new figure");
     shot(c, &format!("{db_kind}-passport-saved.png")).await;
 
     c.goto(&format!("{}/schools/{}/edit", app.url, demo.other_school)).await.unwrap();
     let text = body_text(c).await;
-    assert!(text.contains("Нет доступа") && text.contains("только сведения своей школы"), "{text}");
+    assert!(text.contains("Нет доступа") && text.contains("со сведениями только своей школы"), "{text}");
     shot(c, &format!("{db_kind}-other-school-refused.png")).await;
 
     c.set_window_size(390, 844).await.unwrap();

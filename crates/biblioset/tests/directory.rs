@@ -53,7 +53,7 @@ on_both!(head_creates_edits_searches_and_archives_a_school, |app| {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let card = r.headers()["location"].to_str().unwrap().to_string();
+    let card = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
     let (_, list) = head.text("/schools?q=елкинск").await;
     assert!(list.contains("МБОУ Ёлкинская СОШ"), "search folds ё and case");
     assert!(list.contains("Найдено: 1"));
@@ -123,7 +123,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
 
     let r = lib.get(&format!("/schools/{}/edit", demo.other_school)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(r.text().await.unwrap().contains("только сведения своей школы"));
+    assert!(r.text().await.unwrap().contains("со сведениями только своей школы"));
     let r = lib.get(&format!("/librarians/{}", demo.other_librarian)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
@@ -217,7 +217,7 @@ on_both!(librarian_record_and_courses, |app| {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let card = r.headers()["location"].to_str().unwrap().to_string();
+    let card = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
     let (_, page) = head.text(&card).await;
     assert!(page.contains("15.03.2029"), "the next attestation defaults to five years later, shown as ДД.ММ.ГГГГ");
 
@@ -286,4 +286,65 @@ on_both!(json_api_speaks_the_same_rules, |app| {
     let got: serde_json::Value =
         lib.get(&format!("/api/schools/{}/passports/2031-2032", demo.own_school)).await.json().await.unwrap();
     assert_eq!(got["readers"], 300);
+});
+
+on_both!(moving_a_librarian_moves_their_access, |app| {
+    let demo = common::demo_ids(&app).await;
+    let head = Client::signed_in(&app.url, "head").await;
+    let mut c = app.db.conn().await.unwrap();
+    let user = store::accounts::user_by_login(&mut c.ex(), "lib01").await.unwrap().unwrap();
+    let record = store::directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    drop(c);
+    let mut form: Vec<(&str, String)> = vec![("school_id", demo.other_school.to_string())];
+    form.push(("full_name", record.full_name.clone()));
+    form.push(("category", record.category.clone()));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = head.post_form(&format!("/librarians/{}", record.id), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    assert_eq!(
+        lib.get(&format!("/schools/{}/edit", demo.other_school)).await.status(),
+        StatusCode::OK,
+        "the new school opens"
+    );
+    assert_eq!(
+        lib.get(&format!("/schools/{}/edit", demo.own_school)).await.status(),
+        StatusCode::FORBIDDEN,
+        "the old one closes"
+    );
+});
+
+on_both!(saving_unchanged_data_writes_no_audit_entry, |app| {
+    let demo = common::demo_ids(&app).await;
+    let head = Client::signed_in(&app.url, "head").await;
+    let mut c = app.db.conn().await.unwrap();
+    let s = store::directory::get_school(&mut c.ex(), demo.own_school).await.unwrap();
+    drop(c);
+    let input = s.input();
+    let fields = [
+        ("short_name", input.short_name.as_str()),
+        ("full_name", input.full_name.as_str()),
+        ("kind", input.kind.as_str()),
+        ("address", input.address.as_str()),
+        ("director", input.director.as_str()),
+        ("phone", input.phone.as_str()),
+        ("email", input.email.as_str()),
+        ("inn", input.inn.as_str()),
+    ];
+    let before = common::count(&app.db, "audit_log").await;
+    let r = head.post_form(&format!("/schools/{}", demo.own_school), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(common::count(&app.db, "audit_log").await, before);
+    let (_, page) = head.text(r.headers()["location"].to_str().unwrap()).await;
+    assert!(page.contains("Сохранено."));
+});
+
+on_both!(an_empty_passport_is_not_a_filled_one, |app| {
+    let demo = common::demo_ids(&app).await;
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    let r = lib.post_form(&format!("/schools/{}/passport/2032", demo.own_school), &[("readers", "")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Паспорт пустой"));
+    let r = lib.post_form(&format!("/schools/{}/passport/2032", demo.own_school), &[("fund_main", "6 900")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "thousands written with a space are numbers");
 });

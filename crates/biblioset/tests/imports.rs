@@ -60,7 +60,7 @@ on_both!(schools_import_all_or_nothing, |app| {
     );
     let r = head.post_file("/schools/import", "школы.xlsx", good).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("добавлено 1, обновлено 1"));
+    assert!(r.text().await.unwrap().contains("добавлено 1, обновлено 1, без изменений 0"));
 
     let path = "/schools/import";
     refused(
@@ -69,7 +69,7 @@ on_both!(schools_import_all_or_nothing, |app| {
         path,
         "столбцы.xlsx",
         book("Лист1", &[&["Название", "Вид"], &["Школа", "СОШ"]]),
-        &["Файл «столбцы.xlsx», лист «Лист1», строка 1", "«Краткое наименование»", "«Полное наименование»"],
+        &["Файл «столбцы.xlsx», лист «Лист1», строка 1", "нет обязательных столбцов: «Краткое наименование»"],
     )
     .await;
     refused(
@@ -106,6 +106,15 @@ on_both!(schools_import_all_or_nothing, |app| {
         &["строка 2, столбец C («Тип»)", "«колледж» — неизвестный тип"],
     )
     .await;
+    refused(
+        &app,
+        &head,
+        path,
+        "новая.xlsx",
+        book("Школы", &[&["Краткое наименование"], &["МБОУ СОШ № 34"]]),
+        &["строка 2: Полное наименование: обязательное поле", "строка 2: Тип школы: обязательное поле"],
+    )
+    .await;
     refused(&app, &head, path, "пустой.xlsx", book("Школы", &[SCHOOL_HEAD]), &["нет ни одной строки данных"]).await;
     refused(&app, &head, path, "empty.xlsx", Vec::new(), &["Файл «empty.xlsx»: файл пустой"]).await;
     refused(
@@ -135,7 +144,7 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
     );
     let r = head.post_file(path, "кадры.xlsx", good).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("добавлено 2, обновлено 0"));
+    assert!(r.text().await.unwrap().contains("добавлено 2, обновлено 0, без изменений 0"));
     let (_, page) = head.text("/librarians?q=сидорова").await;
     assert!(page.contains("12.05.2027"), "next attestation computed from the imported date");
 
@@ -153,7 +162,7 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
             ],
         ),
         &[
-            "лист «Кадры», строка 2, столбец D («Дата аттестации»): Дата аттестации: «31.02.2023» — не дата",
+            "лист «Кадры», строка 2, столбец D («Дата аттестации»): Дата аттестации: «31.02.2023» — такой даты нет в календаре",
             "строка 3, столбец D («Дата аттестации»)",
         ],
     )
@@ -180,7 +189,7 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
                 &["Петрова Ольга Ивановна", "МБОУ СОШ № 1", "", ""],
             ],
         ),
-        &["строка 3, столбец A («ФИО»)", "повторяет строку 2"],
+        &["строка 3, столбец A («ФИО»): ФИО и школа повторяют строку 2"],
     )
     .await;
     // One good row and one bad: the good one is not written either.
@@ -196,4 +205,36 @@ on_both!(librarians_import_names_the_bad_cell, |app| {
         &["строка 3, столбец C («Квалификационная категория»)"],
     )
     .await;
+});
+
+on_both!(reimport_keeps_what_the_file_leaves_out, |app| {
+    let head = Client::signed_in(&app.url, "head").await;
+    let mut c = app.db.conn().await.unwrap();
+    let district = store::directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
+    let before =
+        store::directory::school_by_short_name(&mut c.ex(), district, "МБОУ Гимназия № 2").await.unwrap().unwrap();
+    drop(c);
+    let file = book("Школы", &[&["Краткое наименование", "Директор"], &["МБОУ Гимназия № 2", "Новый Директор Н. Н."]]);
+    let r = head.post_file("/schools/import", "директора.xlsx", file).await;
+    assert!(r.text().await.unwrap().contains("обновлено 1"));
+    let mut c = app.db.conn().await.unwrap();
+    let after = store::directory::get_school(&mut c.ex(), before.id).await.unwrap();
+    assert_eq!(after.director, "Новый Директор Н. Н.");
+    assert_eq!(
+        (after.full_name, after.inn, after.address),
+        (before.full_name, before.inn, before.address),
+        "untouched fields stay"
+    );
+});
+
+on_both!(uploads_up_to_the_limit_reach_the_importer, |app| {
+    let head = Client::signed_in(&app.url, "head").await;
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    let r = head.post_file("/schools/import", "большой.xlsx", big).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a 3 MB file passes the CSRF check and reaches the reader"
+    );
+    assert!(r.text().await.unwrap().contains("не книга Excel"));
 });

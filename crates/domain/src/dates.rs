@@ -19,11 +19,28 @@ pub fn parse_optional(value: &str, field: &str, label: &str, errors: &mut crate:
     if value.trim().is_empty() {
         return None;
     }
-    let d = parse(value);
+    let v = value.trim();
+    let d = parse(v);
     if d.is_none() {
-        errors.add(field, format!("{label}: «{}» — не дата; нужна дата в виде ДД.ММ.ГГГГ", value.trim()));
+        let shaped = v.len() == 10
+            && v.chars().enumerate().all(|(i, c)| if i == 2 || i == 5 { c == '.' } else { c.is_ascii_digit() });
+        let why = if shaped {
+            "такой даты нет в календаре"
+        } else {
+            "не дата; нужна дата в виде ДД.ММ.ГГГГ"
+        };
+        errors.add(field, format!("{label}: «{v}» — {why}"));
     }
     d
+}
+
+/// Like [`parse_optional`], for a date that has already happened (a consent, an attestation).
+pub fn parse_past(value: &str, field: &str, label: &str, errors: &mut crate::FieldErrors) -> Option<NaiveDate> {
+    let d = parse_optional(value, field, label, errors)?;
+    if d > chrono::Local::now().date_naive() {
+        errors.add(field, format!("{label}: {} — дата ещё не наступила", format(d)));
+    }
+    Some(d)
 }
 
 #[cfg(test)]

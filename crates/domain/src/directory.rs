@@ -85,13 +85,16 @@ impl InnNumber {
         let padded = format!("0{s}");
         let s = if s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit()) { padded.as_str() } else { s };
         if s.len() != 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("ИНН организации — ровно 10 цифр");
+            return Err("нужно ровно 10 цифр (ИНН организации)");
         }
         let d: Vec<u32> = s.bytes().map(|b| (b - b'0') as u32).collect();
         let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8];
         let sum: u32 = weights.iter().zip(&d).map(|(w, x)| w * x).sum();
+        if d.iter().all(|x| *x == 0) {
+            return Err("из одних нулей — так ИНН не бывает");
+        }
         if sum % 11 % 10 != d[9] {
-            return Err("ИНН не проходит проверку контрольной цифры — проверьте, нет ли опечатки");
+            return Err("не сходится контрольная цифра — проверьте, нет ли опечатки");
         }
         Ok(InnNumber(s.to_string()))
     }
@@ -148,7 +151,8 @@ fn optional(value: &str, field: &str, label: &str, max: usize, errors: &mut Fiel
 
 fn email(value: &str, field: &str, errors: &mut FieldErrors) -> String {
     let v = value.trim();
-    if !v.is_empty() && !email_address::EmailAddress::is_valid(v) {
+    let has_domain = v.rsplit_once('@').is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
+    if !v.is_empty() && (!email_address::EmailAddress::is_valid(v) || !has_domain) {
         errors.add(field, format!("Электронная почта: «{v}» — не адрес электронной почты"));
     }
     v.to_string()
@@ -175,7 +179,7 @@ impl SchoolInput {
                 if self.kind.trim().is_empty() {
                     e.add("kind", "Тип школы: обязательное поле");
                 } else {
-                    e.add("kind", format!("Тип школы: «{}» — неизвестный тип; допустимы: СОШ, гимназия, лицей, ООШ, НОШ, школа-интернат, другое", self.kind.trim()));
+                    e.add("kind", format!("Тип школы: «{}» — неизвестный тип; допустимы: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат, другое", self.kind.trim()));
                 }
                 SchoolKind::Other
             }
@@ -311,7 +315,9 @@ fn count(value: &str, field: &str, label: &str, max: i64, errors: &mut FieldErro
     if v.is_empty() {
         return None;
     }
-    match v.parse::<i64>() {
+    // «6 900» and «6 900» (with a no-break space) are how Russians write thousands.
+    let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    match digits.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => Some(n),
         _ => {
             errors.add(field, format!("{label}: «{v}» — нужно целое число от 0 до {max}"));
@@ -331,8 +337,7 @@ impl LibrarianInput {
             );
             Category::None
         });
-        let attestation_date =
-            dates::parse_optional(&self.attestation_date, "attestation_date", "Дата аттестации", &mut e);
+        let attestation_date = dates::parse_past(&self.attestation_date, "attestation_date", "Дата аттестации", &mut e);
         let mut next_attestation_date = dates::parse_optional(
             &self.next_attestation_date,
             "next_attestation_date",
@@ -349,13 +354,13 @@ impl LibrarianInput {
                 e.add("next_attestation_date", "Дата следующей аттестации должна быть позже даты аттестации");
             }
         }
-        let consent_processing_date = dates::parse_optional(
+        let consent_processing_date = dates::parse_past(
             &self.consent_processing_date,
             "consent_processing_date",
             "Согласие на обработку персональных данных",
             &mut e,
         );
-        let consent_publication_date = dates::parse_optional(
+        let consent_publication_date = dates::parse_past(
             &self.consent_publication_date,
             "consent_publication_date",
             "Согласие на публикацию",
@@ -514,6 +519,13 @@ impl PassportInput {
             if fiction > main {
                 e.add("fund_fiction", "Художественной литературы не может быть больше, чем всего в основном фонде");
             }
+        }
+        let nothing = [f.rooms, f.reading_seats, f.computers, f.fund_main, f.fund_textbooks, f.fund_fiction]
+            .into_iter()
+            .chain([f.fund_periodicals, f.readers, f.visits, f.loans, f.staff])
+            .all(|v| v.is_none());
+        if nothing && f.area_m2.is_none() && e.is_empty() {
+            e.add("rooms", "Паспорт пустой: заполните хотя бы одно поле");
         }
         e.into_result(f)
     }

@@ -22,8 +22,8 @@ pub fn verify(password: &str, hash: &str) -> bool {
 
 /// A Russian message when a new password is too weak, None when it will do.
 pub fn weakness(password: &str) -> Option<&'static str> {
-    if password.chars().count() < MIN_LEN {
-        Some("Пароль должен быть не короче 8 символов")
+    if password.trim().chars().count() < MIN_LEN {
+        Some("Пароль должен быть не короче 8 символов (пробелы по краям не считаются)")
     } else if password.chars().all(|c| c.is_ascii_digit()) {
         Some("Пароль не должен состоять только из цифр")
     } else {

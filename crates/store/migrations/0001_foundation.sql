@@ -22,6 +22,7 @@ CREATE TABLE schools (
     email TEXT NOT NULL DEFAULT '',
     inn TEXT,
     search TEXT NOT NULL DEFAULT '',
+    sort_key TEXT NOT NULL DEFAULT '',
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     archived_at TIMESTAMPTZ,

@@ -57,17 +57,22 @@ pub fn valid_login(login: &str) -> bool {
     (3..=64).contains(&login.len()) && login.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
 
+/// Creates an account; logins are kept in lower case, so «Ivanova» and «ivanova» are one login.
 pub async fn create_user(ex: &mut Ex<'_>, u: NewUser<'_>) -> Result<i64, Error> {
-    if !valid_login(u.login) {
-        return Err(Error::Invalid(format!("Логин «{}»: от 3 до 64 латинских букв, цифр и знаков . _ - @", u.login)));
+    let login = u.login.trim().to_lowercase();
+    if login.is_empty() {
+        return Err(Error::Invalid("Логин: обязательное поле".into()));
     }
-    if user_by_login(ex, u.login).await?.is_some() {
-        return Err(Error::Invalid(format!("Логин «{}» уже занят", u.login)));
+    if !valid_login(&login) {
+        return Err(Error::Invalid(format!("Логин «{login}»: от 3 до 64 латинских букв, цифр и знаков . _ - @")));
+    }
+    if user_by_login(ex, &login).await?.is_some() {
+        return Err(Error::Invalid(format!("Логин «{login}» уже занят")));
     }
     let id: (i64,) = on!(ex, c => sqlx::query_as(
         "INSERT INTO users (login, full_name, email, role, district_id, school_id, password_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-        .bind(u.login).bind(u.full_name).bind(u.email).bind(u.role.as_str())
+        .bind(&login).bind(u.full_name).bind(u.email).bind(u.role.as_str())
         .bind(u.district_id).bind(u.school_id).bind(u.password_hash).bind(now())
         .fetch_one(c).await)?;
     Ok(id.0)

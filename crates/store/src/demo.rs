@@ -176,7 +176,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
                 "высшее (библиотечно-информационная деятельность)"
             }
             .into(),
-            experience_years: (3 + i * 2).to_string(),
+            experience_years: (9 + i * 2).to_string(),
             category: ["высшая", "первая", "соответствие занимаемой должности", "без категории"][i % 4].into(),
             attestation_date: if i % 4 == 3 { String::new() } else { domain::dates::format(attested) },
             self_education_theme: THEMES[i % THEMES.len()].into(),

@@ -107,7 +107,8 @@ fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
 
 /// Checks the password with rate limiting; the account on success, a Russian message otherwise.
 async fn authenticate(st: &AppState, login: &str, pw: &str, ip: &str) -> Result<User> {
-    let login = login.trim();
+    let login = login.trim().to_lowercase();
+    let login = login.as_str();
     let mut c = st.db.conn().await?;
     let since = store::now() - Duration::minutes(LOCKOUT_MINUTES);
     let (by_login, by_ip) = accounts::recent_failures(&mut c.ex(), login, ip, since).await?;

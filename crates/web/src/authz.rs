@@ -3,7 +3,7 @@
 //! state-changing request, and applies the route's access before any handler runs.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -105,6 +105,8 @@ pub struct CsrfToken(pub String);
 pub struct Ctx {
     pub user: Option<User>,
     pub csrf: String,
+    /// The page follows a successful save (`?saved=1`): it says so.
+    pub saved: bool,
 }
 
 impl Ctx {
@@ -128,6 +130,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         Ok(Ctx {
             user: parts.extensions.get::<CurrentUser>().map(|u| u.0.clone()),
             csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            saved: parts.uri.query().is_some_and(|q| q.split('&').any(|kv| kv == "saved=1")),
         })
     }
 }
@@ -173,7 +176,10 @@ pub fn decide(user: Option<&User>, access: Access, target: Option<(i64, i64)>) -
     }
     let own_school_only = role == Role::Librarian && !matches!(access.scope, Scope::DistrictOfSchool(_));
     if own_school_only && user.school_id != Some(school) {
-        return Err(AppError::Forbidden("библиотекарь может изменять и смотреть только сведения своей школы".into()));
+        return Err(AppError::Forbidden(
+            "библиотекарь работает со сведениями только своей школы; карточки других школ округа открыты для просмотра"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -203,12 +209,12 @@ async fn sent_token(req: Request) -> Result<(Option<String>, Request), AppError>
     let token = if is_form {
         form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
     } else {
-        let probe = Request::builder()
-            .header(header::CONTENT_TYPE, &ct)
-            .body(Body::from(bytes.clone()))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        // multer (the parser under axum's Multipart) reads the buffered body up to the upload limit.
         let mut token = None;
-        if let Ok(mut mp) = axum::extract::Multipart::from_request(probe, &()).await {
+        if let Ok(boundary) = multer::parse_boundary(&ct) {
+            let body = bytes.clone();
+            let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+            let mut mp = multer::Multipart::new(stream, boundary);
             while let Ok(Some(field)) = mp.next_field().await {
                 if field.name() == Some(CSRF_FIELD) {
                     token = field.text().await.ok();
@@ -237,6 +243,7 @@ pub async fn guard(
             let ctx = Ctx {
                 user: req.extensions().get::<CurrentUser>().map(|u| u.0.clone()),
                 csrf: req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+                saved: false,
             };
             let mut resp = next.run(req).await;
             if resp.extensions().get::<AppError>().is_some() {
@@ -254,7 +261,17 @@ pub async fn guard(
             let next = form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
             Redirect::to(&format!("/login?next={next}")).into_response()
         }
-        Err(e) => e.into_response(),
+        Err(e) => {
+            // The error page keeps the menu of whoever is signed in.
+            let mut resp = e.into_response();
+            let user = match (jar.get(SESSION_COOKIE), st.db.conn().await) {
+                (Some(c), Ok(mut conn)) => accounts::session_user(&mut conn.ex(), c.value()).await.ok().flatten(),
+                _ => None,
+            };
+            let csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+            resp.extensions_mut().insert(Ctx { user, csrf, saved: false });
+            resp
+        }
     }
 }
 
@@ -271,10 +288,7 @@ async fn check(
 ) -> Result<(Request, Option<String>), AppError> {
     // HEAD is answered by the GET handler, so it follows the GET rule.
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
-    let access =
-        st.access.get(&(method, matched.as_str().to_string())).copied().ok_or_else(|| {
-            AppError::Internal(format!("route {} {} has no access rule", req.method(), matched.as_str()))
-        })?;
+    let access = st.access.get(&(method, matched.as_str().to_string())).copied().ok_or(AppError::MethodNotAllowed)?;
 
     let (csrf, new_csrf) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
         Some(v) if v.len() == 64 => (v, None),
@@ -287,10 +301,7 @@ async fn check(
         let (sent, r) = sent_token(req).await?;
         req = r;
         if new_csrf.is_some() || !sent.is_some_and(|s| same(&s, &csrf)) {
-            return Err(AppError::Forbidden(
-                "форма устарела или отправлена не с этого сайта (нет токена CSRF). Обновите страницу и повторите"
-                    .into(),
-            ));
+            return Err(AppError::Stale);
         }
     }
 

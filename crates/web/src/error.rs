@@ -14,9 +14,15 @@ pub enum AppError {
     /// 403: signed in, but the role may not do this.
     #[error("Недостаточно прав: {0}")]
     Forbidden(String),
+    /// 403: a state-changing request without this browser's CSRF token (an old page, another site).
+    #[error("Страница устарела или форма отправлена не с этого сайта. Обновите страницу и повторите действие.")]
+    Stale,
     /// 404.
     #[error("Страница или запись не найдена")]
     NotFound,
+    /// 405: the address exists, but not for this kind of request.
+    #[error("По этому адресу нельзя выполнить такой запрос. Вернитесь на страницу и воспользуйтесь кнопками на ней.")]
+    MethodNotAllowed,
     /// 400: a request that makes no sense (a broken link, a bad parameter).
     #[error("{0}")]
     BadRequest(String),
@@ -38,8 +44,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Stale => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,

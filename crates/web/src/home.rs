@@ -56,8 +56,9 @@ struct Dashboard {
     own_school: Option<School>,
     own_record: Option<Librarian>,
     own_passport_filled: bool,
-    districts: usize,
-    users: usize,
+    districts: i64,
+    users: i64,
+    today: chrono::NaiveDate,
 }
 
 pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Html<String>> {
@@ -77,10 +78,11 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         own_passport_filled: false,
         districts: 0,
         users: 0,
+        today: chrono::Local::now().date_naive(),
     };
     if user.role() == Role::Admin {
-        d.districts = directory::list_districts(&mut c.ex()).await?.len();
-        d.users = accounts::list_users(&mut c.ex(), None).await?.len();
+        d.districts = directory::list_districts(&mut c.ex()).await?.len() as i64;
+        d.users = accounts::list_users(&mut c.ex(), None).await?.len() as i64;
         return Ok(Html(d.render()?));
     }
     let district = user.district()?;

@@ -16,6 +16,24 @@ const MAX_PROBLEMS: usize = 50;
 pub struct Report {
     pub created: usize,
     pub updated: usize,
+    /// Rows that matched a record and changed nothing in it.
+    pub unchanged: usize,
+}
+
+impl Report {
+    fn count(&mut self, changed: bool) {
+        if changed {
+            self.updated += 1
+        } else {
+            self.unchanged += 1
+        }
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "добавлено {}, обновлено {}, без изменений {}", self.created, self.updated, self.unchanged)
+    }
 }
 
 #[derive(Debug)]
@@ -34,8 +52,9 @@ impl From<store::Error> for ImportError {
 
 pub const SCHOOL_COLUMNS: &[Column] = &[
     Column { key: "short_name", header: "Краткое наименование", required: true },
-    Column { key: "full_name", header: "Полное наименование", required: true },
-    Column { key: "kind", header: "Тип", required: true },
+    // Required for a new school (validation says so), not for a file that updates known ones.
+    Column { key: "full_name", header: "Полное наименование", required: false },
+    Column { key: "kind", header: "Тип", required: false },
     Column { key: "address", header: "Адрес", required: false },
     Column { key: "director", header: "Директор", required: false },
     Column { key: "phone", header: "Телефон", required: false },
@@ -105,7 +124,7 @@ impl Duplicates<'_> {
             return;
         }
         if let Some(first) = self.seen.get(&key) {
-            problems.push(t.problem(row, Some(column), format!("{} повторяет строку {first}", self.what)));
+            problems.push(t.problem(row, Some(column), format!("{} {first}", self.what)));
         } else {
             self.seen.insert(key, row);
         }
@@ -191,8 +210,10 @@ pub async fn import_schools(
     let t = xlsx::read_table(bytes, file, SCHOOL_COLUMNS).map_err(|p| ImportError::Problems(vec![p]))?;
     let mut problems = Vec::new();
     let mut rows = Vec::new();
-    let mut names = Duplicates { seen: HashMap::new(), what: "Краткое наименование" };
-    let mut inns = Duplicates { seen: HashMap::new(), what: "ИНН" };
+    let mut names = Duplicates {
+        seen: HashMap::new(), what: "Краткое наименование повторяет строку"
+    };
+    let mut inns = Duplicates { seen: HashMap::new(), what: "ИНН повторяет строку" };
     let mut c = db.conn().await?;
     for r in &t.rows {
         let existing = directory::school_by_short_name(&mut c.ex(), district, &r.get("short_name")).await?;
@@ -225,7 +246,9 @@ pub async fn import_schools(
     let total = rows.len();
     for (i, (number, existing, f)) in rows.iter().enumerate() {
         let res = match existing {
-            Some(id) => directory::update_school(&mut tx.ex(), actor, *id, f).await.map(|_| report.updated += 1),
+            Some(id) => {
+                directory::update_school(&mut tx.ex(), actor, *id, f).await.map(|changed| report.count(changed))
+            }
             None => directory::create_school(&mut tx.ex(), actor, district, f).await.map(|_| report.created += 1),
         };
         if let Err(e) = res {
@@ -236,7 +259,7 @@ pub async fn import_schools(
     if !problems.is_empty() {
         return stop(problems); // the transaction is dropped: nothing is written
     }
-    let summary = format!("Импорт школ из «{file}»: добавлено {}, обновлено {}", report.created, report.updated);
+    let summary = format!("Импорт школ из «{file}»: {report}");
     let change = Change {
         action: "import",
         entity: "school",
@@ -262,7 +285,7 @@ pub async fn import_librarians(
     let t = xlsx::read_table(bytes, file, LIBRARIAN_COLUMNS).map_err(|p| ImportError::Problems(vec![p]))?;
     let mut problems = Vec::new();
     let mut rows = Vec::new();
-    let mut people = Duplicates { seen: HashMap::new(), what: "Этот сотрудник этой школы" };
+    let mut people = Duplicates { seen: HashMap::new(), what: "ФИО и школа повторяют строку" };
     let mut schools: HashMap<String, Option<i64>> = HashMap::new();
     let mut c = db.conn().await?;
     for r in &t.rows {
@@ -316,9 +339,9 @@ pub async fn import_librarians(
     let total = rows.len();
     for (i, (number, school, existing, f)) in rows.iter().enumerate() {
         let res = match existing {
-            Some(id) => {
-                directory::update_librarian(&mut tx.ex(), actor, *id, *school, f).await.map(|_| report.updated += 1)
-            }
+            Some(id) => directory::update_librarian(&mut tx.ex(), actor, *id, *school, f)
+                .await
+                .map(|changed| report.count(changed)),
             None => directory::create_librarian(&mut tx.ex(), actor, *school, f).await.map(|_| report.created += 1),
         };
         if let Err(e) = res {
@@ -329,10 +352,7 @@ pub async fn import_librarians(
     if !problems.is_empty() {
         return stop(problems);
     }
-    let summary = format!(
-        "Импорт банка данных библиотекарей из «{file}»: добавлено {}, обновлено {}",
-        report.created, report.updated
-    );
+    let summary = format!("Импорт банка данных библиотекарей из «{file}»: {report}");
     let change = Change {
         action: "import",
         entity: "librarian",

@@ -116,11 +116,13 @@ async fn render_errors(req: Request, next: Next) -> Response {
         let fields = if let AppError::Fields(f) = &err { Some(f.clone()) } else { None };
         return (status, Json(ApiErrorBody { error: err.to_string(), fields })).into_response();
     }
-    let ctx = resp.extensions().get::<Ctx>().cloned().unwrap_or(Ctx { user: None, csrf: String::new() });
+    let ctx = resp.extensions().get::<Ctx>().cloned().unwrap_or(Ctx { user: None, csrf: String::new(), saved: false });
     let title = match status.as_u16() {
         401 => "Нужно войти",
+        403 if matches!(err, AppError::Stale) => "Страница устарела",
         403 => "Нет доступа",
         404 => "Не найдено",
+        405 => "Неверный запрос",
         422 => "Данные не приняты",
         429 => "Слишком много попыток",
         500 => "Ошибка сервера",

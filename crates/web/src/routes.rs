@@ -32,7 +32,7 @@ pub fn table() -> Vec<RouteDef> {
         r(M::GET, "/invite/{token}", Access::to(PUBLIC), get(accounts::invite_page)),
         r(M::POST, "/invite/{token}", Access::to(PUBLIC), post(accounts::invite_accept)),
         r(M::GET, "/", Access::to(SIGNED_IN), get(home::dashboard)),
-        r(M::POST, "/logout", Access::to(SIGNED_IN), post(accounts::logout)),
+        r(M::POST, "/logout", Access::to(PUBLIC), post(accounts::logout)),
         // Installation administration.
         r(M::GET, "/admin/districts", Access::to(ADMIN), get(accounts::districts_page)),
         r(M::POST, "/admin/districts", Access::to(ADMIN), post(accounts::create_district)),

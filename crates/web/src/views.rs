@@ -19,6 +19,16 @@ pub fn moment(t: &DateTime<Utc>) -> String {
     (*t + chrono::Duration::hours(3)).format("%d.%m.%Y %H:%M").to_string()
 }
 
+/// The Russian plural form for a count: 1 округ, 2 округа, 5 округов.
+pub fn plural(n: &i64, one: &'static str, few: &'static str, many: &'static str) -> &'static str {
+    let n = n.abs();
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => one,
+        (2..=4, r) if !(12..=14).contains(&r) => few,
+        _ => many,
+    }
+}
+
 pub fn num(n: &Option<i64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }

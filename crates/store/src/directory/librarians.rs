@@ -75,7 +75,7 @@ const COLS: &str =
 
 pub const LIBRARIAN_SORTS: &[(&str, &str)] = &[
     ("full_name", "l.full_name"),
-    ("school", "s.short_name"),
+    ("school", "s.sort_key"),
     ("category", "l.category"),
     ("next_attestation", "l.next_attestation_date"),
     ("updated", "l.updated_at"),
@@ -132,8 +132,11 @@ pub async fn update_librarian(
     id: i64,
     school_id: i64,
     f: &LibrarianFields,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let before = get_librarian(ex, id).await?;
+    if before.school_id == school_id && before.input().validate().ok().as_ref() == Some(f) {
+        return Ok(false); // nothing differs: no write, no audit entry
+    }
     let (district_id, school) = school_of(ex, school_id).await?;
     if district_id != before.district_id {
         return Err(Error::Invalid("Школа из другого округа".into()));
@@ -166,7 +169,7 @@ pub async fn update_librarian(
         },
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 pub async fn set_librarian_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archived: bool) -> Result<(), Error> {

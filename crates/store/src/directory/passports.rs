@@ -82,6 +82,9 @@ pub async fn save_passport(
 ) -> Result<(), Error> {
     let school = super::get_school(ex, school_id).await?;
     let before = get_passport(ex, school_id, year).await?;
+    if before.as_ref().map(Passport::fields).as_ref() == Some(f) {
+        return Ok(());
+    }
     exec!(ex, c => sqlx::query(
         "INSERT INTO library_passports (school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main,
            fund_textbooks, fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by)

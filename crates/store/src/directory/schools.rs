@@ -48,7 +48,7 @@ const COLS: &str = "id, district_id, full_name, short_name, kind, address, direc
 
 /// Sort keys offered to the user, and the column each means; the first is the default.
 pub const SCHOOL_SORTS: &[(&str, &str)] =
-    &[("short_name", "short_name"), ("kind", "kind"), ("director", "director"), ("updated", "updated_at")];
+    &[("short_name", "sort_key"), ("kind", "kind"), ("director", "director"), ("updated", "updated_at")];
 
 fn search_text(f: &SchoolFields) -> String {
     text::normalize(&format!(
@@ -97,11 +97,11 @@ pub async fn create_school(ex: &mut Ex<'_>, actor: &Actor, district_id: i64, f: 
     }
     let t = now();
     let id: (i64,) = on!(ex, c => sqlx::query_as(
-        "INSERT INTO schools (district_id, full_name, short_name, kind, address, director, phone, email, inn, search, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+        "INSERT INTO schools (district_id, full_name, short_name, kind, address, director, phone, email, inn, search, created_at, updated_at, sort_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
         .bind(district_id).bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address)
         .bind(&f.director).bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str()))
-        .bind(search_text(f)).bind(t).fetch_one(c).await)?;
+        .bind(search_text(f)).bind(t).bind(text::sort_key(&f.short_name)).fetch_one(c).await)?;
     let after = get_school(ex, id.0).await?;
     audit::record(
         ex,
@@ -120,18 +120,22 @@ pub async fn create_school(ex: &mut Ex<'_>, actor: &Actor, district_id: i64, f: 
     Ok(id.0)
 }
 
-pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFields) -> Result<(), Error> {
+/// Writes the card; false (and no audit entry) when nothing differs from what is stored.
+pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFields) -> Result<bool, Error> {
     let before = get_school(ex, id).await?;
+    if before.input().validate().ok().as_ref() == Some(f) {
+        return Ok(false);
+    }
     let conflicts = school_conflicts(ex, before.district_id, f, Some(id)).await?;
     if !conflicts.is_empty() {
         return Err(conflicts.into());
     }
     exec!(ex, c => sqlx::query(
         "UPDATE schools SET full_name = $1, short_name = $2, kind = $3, address = $4, director = $5, phone = $6,
-         email = $7, inn = $8, search = $9, updated_at = $10 WHERE id = $11")
+         email = $7, inn = $8, search = $9, updated_at = $10, sort_key = $12 WHERE id = $11")
         .bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address).bind(&f.director)
         .bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str())).bind(search_text(f))
-        .bind(now()).bind(id).execute(c).await)?;
+        .bind(now()).bind(id).bind(text::sort_key(&f.short_name)).execute(c).await)?;
     if before.short_name != f.short_name {
         super::refresh_librarian_search(ex, id).await?;
     }
@@ -150,7 +154,7 @@ pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFi
         },
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Archives (or brings back) a school; its history stays.

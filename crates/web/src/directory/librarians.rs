@@ -194,7 +194,7 @@ pub async fn create(
     Form(f): Form<LibrarianForm>,
 ) -> Result<Response> {
     match save(&st, &user, None, f.school(), &f.input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
         Err(AppError::Fields(e)) => form(&st, ctx, &user, None, f.school(), f.input, e).await,
         Err(e) => Err(e),
     }
@@ -220,7 +220,7 @@ pub async fn update(
     Form(f): Form<LibrarianForm>,
 ) -> Result<Response> {
     match save(&st, &user, Some(id), f.school(), &f.input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
         Err(AppError::Fields(e)) => form(&st, ctx, &user, Some(id), f.school(), f.input, e).await,
         Err(e) => Err(e),
     }
@@ -307,7 +307,7 @@ pub async fn add_course(
     let mut tx = st.db.begin().await?;
     directory::add_course(&mut tx.ex(), &user.actor(), id, &fields).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/librarians/{id}#courses")).into_response())
+    Ok(Redirect::to(&format!("/librarians/{id}?saved=1#courses")).into_response())
 }
 
 pub async fn delete_course(

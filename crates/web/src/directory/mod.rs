@@ -32,7 +32,7 @@ impl ImportPage {
     pub fn show(mut self, result: std::result::Result<Report, ImportError>) -> Result<Response> {
         let status = match result {
             Ok(r) => {
-                self.done = format!("Импорт выполнен: добавлено {}, обновлено {}.", r.created, r.updated);
+                self.done = format!("Импорт выполнен: {r}.");
                 StatusCode::OK
             }
             Err(ImportError::Upload(m)) => {

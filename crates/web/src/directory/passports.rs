@@ -171,7 +171,9 @@ pub async fn save(
 ) -> Result<Response> {
     let year = parse_year(&year)?;
     match store_passport(&st, &user, school, year, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/schools/{school}/passport?year={}", year.start_year())).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/schools/{school}/passport?year={}&saved=1", year.start_year())).into_response())
+        }
         Err(AppError::Fields(errors)) => {
             let mut c = st.db.conn().await?;
             let s = directory::get_school(&mut c.ex(), school).await?;

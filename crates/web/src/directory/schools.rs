@@ -121,7 +121,7 @@ pub async fn create(
     Form(input): Form<SchoolInput>,
 ) -> Result<Response> {
     match save(&st, &user, None, &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}?saved=1")).into_response()),
         Err(AppError::Fields(e)) => form(ctx, None, input, e),
         Err(e) => Err(e),
     }
@@ -141,7 +141,7 @@ pub async fn update(
     Form(input): Form<SchoolInput>,
 ) -> Result<Response> {
     match save(&st, &user, Some(id), &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}?saved=1")).into_response()),
         Err(AppError::Fields(e)) => form(ctx, Some(id), input, e),
         Err(e) => Err(e),
     }
