@@ -133,6 +133,21 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{}/librarians", app.url)).await.unwrap();
     shot(c, &format!("{db_kind}-phone-librarians.png")).await;
+
+    // The head sees the librarian's change in the audit log.
+    c.set_window_size(1366, 768).await.unwrap();
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+    shot(c, &format!("{db_kind}-head-dashboard.png")).await;
+    c.goto(&format!("{}/audit", app.url)).await.unwrap();
+    let text = body_text(c).await;
+    assert!(text.contains("Паспорт библиотеки «МБОУ СОШ № 1»") && text.contains("Новикова Марина Петровна"), "{text}");
+    c.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    assert!(body_text(c).await.contains("Читателей:"), "the entry lists what changed");
+    shot(c, &format!("{db_kind}-head-audit.png")).await;
     c.clone().close().await.unwrap();
 }
 
