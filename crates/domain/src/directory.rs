@@ -565,7 +565,7 @@ mod tests {
         let mut s = school();
         s.inn = "7707083894".into();
         let e = s.validate().unwrap_err();
-        assert!(e.get("inn").unwrap().contains("контрольной"));
+        assert!(e.get("inn").unwrap().contains("контрольная цифра"));
     }
 
     #[test]
@@ -605,7 +605,7 @@ mod tests {
         };
         let e = l.validate().unwrap_err();
         assert!(e.get("category").unwrap().contains("золотая"));
-        assert!(e.get("attestation_date").unwrap().contains("ДД.ММ.ГГГГ"));
+        assert!(e.get("attestation_date").unwrap().contains("«32.13.2023» — такой даты нет в календаре"));
     }
 
     #[test]
