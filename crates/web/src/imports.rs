@@ -199,6 +199,28 @@ fn merged_librarian(r: &Row, l: LibrarianInput) -> LibrarianInput {
     }
 }
 
+/// Records the import in the audit log and commits every row at once.
+async fn finish(
+    mut tx: store::Tx,
+    actor: &Actor,
+    district: i64,
+    entity: &str,
+    summary: String,
+) -> Result<(), ImportError> {
+    let change = Change {
+        action: "import",
+        entity,
+        entity_id: None,
+        district_id: Some(district),
+        summary,
+        before: None,
+        after: None,
+    };
+    audit::record(&mut tx.ex(), actor, change).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn import_schools(
     db: &Db,
     actor: &Actor,
@@ -260,17 +282,7 @@ pub async fn import_schools(
         return stop(problems); // the transaction is dropped: nothing is written
     }
     let summary = format!("Импорт школ из «{file}»: {report}");
-    let change = Change {
-        action: "import",
-        entity: "school",
-        entity_id: None,
-        district_id: Some(district),
-        summary,
-        before: None,
-        after: None,
-    };
-    audit::record(&mut tx.ex(), actor, change).await?;
-    tx.commit().await?;
+    finish(tx, actor, district, "school", summary).await?;
     Ok(report)
 }
 
@@ -353,17 +365,7 @@ pub async fn import_librarians(
         return stop(problems);
     }
     let summary = format!("Импорт банка данных библиотекарей из «{file}»: {report}");
-    let change = Change {
-        action: "import",
-        entity: "librarian",
-        entity_id: None,
-        district_id: Some(district),
-        summary,
-        before: None,
-        after: None,
-    };
-    audit::record(&mut tx.ex(), actor, change).await?;
-    tx.commit().await?;
+    finish(tx, actor, district, "librarian", summary).await?;
     Ok(report)
 }
 

@@ -321,21 +321,25 @@ pub async fn delete_course(
     Ok(Redirect::to(&format!("/librarians/{id}#courses")))
 }
 
-fn import_view(ctx: Ctx) -> super::ImportPage {
-    super::ImportPage {
-        ctx,
-        title: "Импорт банка данных библиотекарей из XLSX",
-        action: "/librarians/import",
-        template_link: "/librarians/import/template.xlsx",
-        back: "/librarians",
-        columns: imports::LIBRARIAN_COLUMNS.iter().map(|c| (c.header, c.required)).collect(),
-        problems: vec![],
-        done: String::new(),
-    }
-}
+const IMPORT: super::ImportSpec = super::ImportSpec {
+    title: "Импорт банка данных библиотекарей из XLSX",
+    action: "/librarians/import",
+    template_link: "/librarians/import/template.xlsx",
+    template_name: "Шаблон импорта библиотекарей.xlsx",
+    back: "/librarians",
+    columns: imports::LIBRARIAN_COLUMNS,
+    notes: &[
+            "Школа: краткое наименование точно как в списке школ округа (например, «МБОУ СОШ № 1»).",
+            "Квалификационная категория: без категории, соответствие занимаемой должности, первая, высшая, педагог-методист, педагог-наставник.",
+            "Даты: ДД.ММ.ГГГГ. Если дата следующей аттестации пуста, она считается как дата аттестации + 5 лет (для первой и высшей категории).",
+            "Согласия (152-ФЗ): дата, когда сотрудник подписал согласие; пусто — согласия нет.",
+            "Сотрудник, который уже есть в этой школе с теми же ФИО, будет обновлён; новый — добавлен.",
+            "Если в файле есть ошибка, не записывается ничего: исправьте указанные ячейки и загрузите файл снова.",
+        ],
+};
 
 pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
-    Ok(Html(import_view(ctx).render()?))
+    Ok(Html(IMPORT.page(ctx).render()?))
 }
 
 pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
@@ -346,22 +350,11 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp:
         }
         Err(e) => Err(e),
     };
-    import_view(ctx).show(result)
+    IMPORT.page(ctx).show(result)
 }
 
 pub async fn template() -> Result<Response> {
-    let bytes = imports::template(
-        imports::LIBRARIAN_COLUMNS,
-        &[
-            "Школа: краткое наименование точно как в списке школ округа (например, «МБОУ СОШ № 1»).",
-            "Квалификационная категория: без категории, соответствие занимаемой должности, первая, высшая, педагог-методист, педагог-наставник.",
-            "Даты: ДД.ММ.ГГГГ. Если дата следующей аттестации пуста, она считается как дата аттестации + 5 лет (для первой и высшей категории).",
-            "Согласия (152-ФЗ): дата, когда сотрудник подписал согласие; пусто — согласия нет.",
-            "Сотрудник, который уже есть в этой школе с теми же ФИО, будет обновлён; новый — добавлен.",
-            "Если в файле есть ошибка, не записывается ничего: исправьте указанные ячейки и загрузите файл снова.",
-        ],
-    )?;
-    Ok(views::xlsx("Шаблон импорта библиотекарей.xlsx", bytes))
+    IMPORT.template()
 }
 
 // JSON API

@@ -13,16 +13,34 @@ use crate::imports::{ImportError, Report};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+/// What differs between the imports: where they live, their columns and their template's notes.
+pub struct ImportSpec {
+    pub title: &'static str,
+    pub action: &'static str,
+    pub template_link: &'static str,
+    pub template_name: &'static str,
+    pub back: &'static str,
+    pub columns: &'static [formats::xlsx::Column],
+    pub notes: &'static [&'static str],
+}
+
+impl ImportSpec {
+    pub fn page(&'static self, ctx: Ctx) -> ImportPage {
+        ImportPage { ctx, spec: self, problems: vec![], done: String::new() }
+    }
+
+    /// The empty template to fill, as a download.
+    pub fn template(&self) -> Result<Response> {
+        Ok(crate::views::xlsx(self.template_name, crate::imports::template(self.columns, self.notes)?))
+    }
+}
+
 /// The upload page of an import, and after an upload its outcome.
 #[derive(Template)]
 #[template(path = "import.html")]
 pub struct ImportPage {
     pub ctx: Ctx,
-    pub title: &'static str,
-    pub action: &'static str,
-    pub template_link: &'static str,
-    pub back: &'static str,
-    pub columns: Vec<(&'static str, bool)>,
+    pub spec: &'static ImportSpec,
     pub problems: Vec<String>,
     pub done: String,
 }

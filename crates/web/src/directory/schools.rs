@@ -12,7 +12,6 @@ use serde::Deserialize;
 use store::directory::{self, Librarian, School};
 use store::{ListQuery, Page};
 
-use super::ImportPage;
 use crate::authz::{Ctx, CurrentUser};
 use crate::error::{AppError, Result};
 use crate::imports;
@@ -201,21 +200,23 @@ pub async fn archive(
     Ok(Redirect::to(&format!("/schools/{id}")))
 }
 
-fn import_view(ctx: Ctx) -> ImportPage {
-    ImportPage {
-        ctx,
-        title: "Импорт школ из XLSX",
-        action: "/schools/import",
-        template_link: "/schools/import/template.xlsx",
-        back: "/schools",
-        columns: imports::SCHOOL_COLUMNS.iter().map(|c| (c.header, c.required)).collect(),
-        problems: vec![],
-        done: String::new(),
-    }
-}
+const IMPORT: super::ImportSpec = super::ImportSpec {
+    title: "Импорт школ из XLSX",
+    action: "/schools/import",
+    template_link: "/schools/import/template.xlsx",
+    template_name: "Шаблон импорта школ.xlsx",
+    back: "/schools",
+    columns: imports::SCHOOL_COLUMNS,
+    notes: &[
+        "Тип: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат или другое.",
+        "ИНН: 10 цифр; проверяется контрольная цифра.",
+        "Школа, краткое наименование которой уже есть в округе, будет обновлена; новая — добавлена.",
+        "Если в файле есть ошибка, не записывается ничего: исправьте указанные ячейки и загрузите файл снова.",
+    ],
+};
 
 pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
-    Ok(Html(import_view(ctx).render()?))
+    Ok(Html(IMPORT.page(ctx).render()?))
 }
 
 pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
@@ -226,20 +227,11 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp:
         }
         Err(e) => Err(e),
     };
-    import_view(ctx).show(result)
+    IMPORT.page(ctx).show(result)
 }
 
 pub async fn template() -> Result<Response> {
-    let bytes = imports::template(
-        imports::SCHOOL_COLUMNS,
-        &[
-            "Тип: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат или другое.",
-            "ИНН: 10 цифр; проверяется контрольная цифра.",
-            "Школа, краткое наименование которой уже есть в округе, будет обновлена; новая — добавлена.",
-            "Если в файле есть ошибка, не записывается ничего: исправьте указанные ячейки и загрузите файл снова.",
-        ],
-    )?;
-    Ok(views::xlsx("Шаблон импорта школ.xlsx", bytes))
+    IMPORT.template()
 }
 
 // JSON API
