@@ -4,12 +4,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use app::accounts::NewAccount;
+use app::imports::{self, ImportError};
 use clap::{Parser, Subcommand, ValueEnum};
 use domain::Role;
 use indicatif::{ProgressBar, ProgressStyle};
-use store::accounts::{self, NewUser};
+use store::accounts;
 use store::audit::Actor;
-use store::{demo, directory, Db};
+use store::{demo, directory, Db, Reach};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +29,9 @@ struct Cli {
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "BIBLIOSET_LOG_JSON", global = true)]
     log_json: bool,
+    /// The installation's time zone (IANA name): dates, times and the current school year follow it.
+    #[arg(long, env = "BIBLIOSET_TIME_ZONE", default_value = "Europe/Moscow", global = true)]
+    time_zone: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -114,7 +119,7 @@ enum DistrictCommand {
 
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BIBLIOSET_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     if json {
         builder.json().init();
@@ -170,6 +175,9 @@ fn spinner(msg: &str) -> ProgressBar {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_json);
+    let zone = domain::clock::parse_zone(&cli.time_zone)
+        .with_context(|| format!("unknown time zone «{}»: use an IANA name such as Europe/Moscow", cli.time_zone))?;
+    domain::clock::set_zone(zone);
     match &cli.command {
         Command::Serve { listen, demo: with_demo, public_url, secure_cookies, trust_proxy } => {
             let db = open(&cli).await?;
@@ -206,8 +214,24 @@ async fn main() -> Result<()> {
             }
             let db = open(&cli).await?;
             let pb = spinner("копирование базы данных…");
-            db.backup_sqlite(&file.to_string_lossy()).await?;
+            // Written under a temporary name and renamed only when complete and checked, so an
+            // interrupted backup never leaves a file that looks like a good one.
+            let partial = file.with_file_name(format!(
+                ".{}.partial",
+                file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+            ));
+            let _ = std::fs::remove_file(&partial);
+            let made = async {
+                db.backup_sqlite(&partial.to_string_lossy()).await?;
+                store::db::check_sqlite_file(&partial).await
+            }
+            .await;
             pb.finish_and_clear();
+            if let Err(e) = made {
+                let _ = std::fs::remove_file(&partial);
+                bail!("backup failed, nothing was written to {}: {e}", file.display());
+            }
+            std::fs::rename(&partial, file).with_context(|| format!("cannot write {}", file.display()))?;
             let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
             println!("Резервная копия готова: {} ({} КБ)", file.display(), size / 1024);
         }
@@ -237,45 +261,15 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
             if role != Role::Admin && district.is_none() {
                 bail!("--district is required for the role {}", role.as_str());
             }
-            if let Some(p) = password {
-                if let Some(w) = domain::password::weakness(p) {
-                    bail!("{w}");
-                }
-            }
-            let mut tx = db.begin().await?;
-            let id = accounts::create_user(
-                &mut tx.ex(),
-                NewUser {
-                    login,
-                    full_name: name,
-                    email: "",
-                    role,
-                    district_id: if role == Role::Admin { None } else { *district },
-                    school_id: None,
-                    password_hash: password.as_deref().map(domain::password::hash),
-                },
-            )
-            .await?;
-            store::audit::record(
-                &mut tx.ex(),
-                &Actor::SYSTEM,
-                store::audit::Change {
-                    action: "create",
-                    entity: "user",
-                    entity_id: Some(id),
-                    district_id: if role == Role::Admin { None } else { *district },
-                    summary: format!("Создана учётная запись {login} ({}) из командной строки", role.title_ru()),
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
-            let link = if password.is_none() {
-                Some(accounts::create_invite(&mut tx.ex(), id, id, chrono::Duration::days(7)).await?)
-            } else {
-                None
+            let account = NewAccount {
+                login: login.clone(),
+                full_name: name.clone(),
+                email: String::new(),
+                role,
+                district: *district,
+                password: password.clone(),
             };
-            tx.commit().await?;
+            let (_, link) = app::accounts::create_account(&db, &Actor::SYSTEM, account).await.map_err(russian)?;
             println!("Учётная запись {login} создана.");
             if let Some(token) = link {
                 println!("Ссылка для задания пароля (7 дней): {}/invite/{token}", public_url.trim_end_matches('/'));
@@ -291,13 +285,19 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
     Ok(())
 }
 
+/// A refusal of the use-case layer as the user should read it: the Russian message alone.
+fn russian(e: store::Error) -> anyhow::Error {
+    match e {
+        store::Error::Fields(_) | store::Error::Invalid(_) | store::Error::NotFound => anyhow::anyhow!("{e}"),
+        other => other.into(),
+    }
+}
+
 async fn district(cli: &Cli, command: &DistrictCommand) -> Result<()> {
     let db = open(cli).await?;
     match command {
         DistrictCommand::Add { name, region } => {
-            let mut tx = db.begin().await?;
-            let id = directory::create_district(&mut tx.ex(), &Actor::SYSTEM, name, region).await?;
-            tx.commit().await?;
+            let id = app::accounts::create_district(&db, &Actor::SYSTEM, name, region).await.map_err(russian)?;
             println!("Округ «{name}» создан, id {id}.");
         }
         DistrictCommand::List => {
@@ -318,6 +318,11 @@ async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> R
             .await
             .with_context(|| format!("no district with id {district}: see `biblioset district list`"))?;
     }
+    // The same limit as an upload through the page.
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > 20 * 1024 * 1024 {
+        bail!("Файл «{}» больше 20 МБ: столько данных об округе не бывает; проверьте, тот ли это файл", file.display());
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let pb = ProgressBar::new(0);
@@ -329,11 +334,13 @@ async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> R
         pb.set_length(total as u64);
         pb.set_position(done as u64);
     };
-    let actor = Actor { user_id: None, district_id: Some(district) };
+    let reach = Reach::whole_district(district);
     let result = match what {
-        ImportWhat::Schools => web::imports::import_schools(&db, &actor, district, &bytes, &name, &mut progress).await,
+        ImportWhat::Schools => {
+            imports::import(&db, &reach, &mut imports::Schools::default(), &bytes, &name, &mut progress).await
+        }
         ImportWhat::Librarians => {
-            web::imports::import_librarians(&db, &actor, district, &bytes, &name, &mut progress).await
+            imports::import(&db, &reach, &mut imports::Librarians::default(), &bytes, &name, &mut progress).await
         }
     };
     pb.finish_and_clear();
@@ -342,14 +349,14 @@ async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> R
             println!("Импорт выполнен: {r}.");
             Ok(())
         }
-        Err(web::imports::ImportError::Problems(p)) => {
+        Err(ImportError::Problems(p)) => {
             eprintln!("Файл не загружен, в базе ничего не изменилось:");
             for p in p {
                 eprintln!("  {p}");
             }
             std::process::exit(2);
         }
-        Err(web::imports::ImportError::Upload(m)) => bail!(m),
-        Err(web::imports::ImportError::Store(e)) => Err(e.into()),
+        Err(ImportError::Upload(m)) => bail!(m),
+        Err(ImportError::Store(e)) => Err(russian(e)),
     }
 }

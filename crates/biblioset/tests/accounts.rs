@@ -100,7 +100,7 @@ on_both!(invitation_link_sets_a_password_once, |app| {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new password signs in");
 
     let (_, audit) = head.text("/audit").await;
-    assert!(audit.contains("Приглашение для Тестова Ольга Ивановна"));
+    assert!(audit.contains("Приглашение: Тестова Ольга Ивановна"));
 });
 
 on_both!(admin_creates_district_and_head, |app| {

@@ -60,6 +60,8 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
     BTreeMap::from([
         ("GET /health", EVERYONE),
         ("GET /static/{file}", EVERYONE),
+        ("GET /favicon.ico", EVERYONE),
+        ("POST /notice/dismiss", SIGNED),
         ("GET /login", EVERYONE),
         ("POST /login", EVERYONE),
         ("GET /invite/{token}", EVERYONE),
@@ -70,6 +72,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("POST /admin/districts", "A"),
         ("GET /admin/users", "A"),
         ("POST /admin/users", "A"),
+        ("POST /admin/users/{user}/reset", "A"),
         ("GET /schools", "HOLXS"),
         ("GET /schools/export.xlsx", "HOLXS"),
         ("GET /schools/new", "HS"),
@@ -86,6 +89,9 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /schools/{school}/passport", "HOL"),
         ("GET /schools/{school}/passport/{year}/edit", "HL"),
         ("POST /schools/{school}/passport/{year}", "HL"),
+        ("POST /schools/{school}/passport/{year}/submit", "HL"),
+        ("POST /schools/{school}/passport/{year}/accept", "H"),
+        ("POST /schools/{school}/passport/{year}/return", "H"),
         ("GET /librarians", "HOLXS"),
         ("GET /librarians/export.xlsx", "HOLXS"),
         ("GET /librarians/new", "HS"),
@@ -94,11 +100,13 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("POST /librarians/import", "HS"),
         ("GET /librarians/import/template.xlsx", "HS"),
         ("GET /librarians/{librarian}", "HOL"),
-        ("GET /librarians/{librarian}/edit", "HL"),
-        ("POST /librarians/{librarian}", "HL"),
+        // L and X act on a colleague's record (see `Ids`): a librarian changes only their own,
+        // which `own_record_only` below checks.
+        ("GET /librarians/{librarian}/edit", "H"),
+        ("POST /librarians/{librarian}", "H"),
         ("POST /librarians/{librarian}/archive", "H"),
-        ("POST /librarians/{librarian}/courses", "HL"),
-        ("POST /librarians/{librarian}/courses/{course}/delete", "HL"),
+        ("POST /librarians/{librarian}/courses", "H"),
+        ("POST /librarians/{librarian}/courses/{course}/delete", "H"),
         ("POST /librarians/{librarian}/invite", "H"),
         ("GET /audit", "HS"),
         ("GET /api/openapi.json", EVERYONE),
@@ -113,7 +121,7 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("PUT /api/schools/{school}/passports/{year}", "HL"),
         ("GET /api/librarians", "HOLXS"),
         ("GET /api/librarians/{librarian}", "HOL"),
-        ("PUT /api/librarians/{librarian}", "HL"),
+        ("PUT /api/librarians/{librarian}", "H"),
         ("GET /api/audit", "HS"),
     ])
 }
@@ -132,6 +140,7 @@ fn every_route_has_an_entry_and_every_entry_a_route() {
 
 struct Ids {
     year: i32,
+    observer: i64,
     own_school: i64,
     other_school: i64,
     own_librarian: i64,
@@ -162,6 +171,7 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
         .replace("{librarian}", &librarian.to_string())
         .replace("{year}", &ids.year.to_string())
         .replace("{file}", "app.css")
+        .replace("{user}", &ids.observer.to_string())
         .replace("{token}", "0000");
     if path.contains("{course}") {
         url = url.replace("{course}", &fresh_course(app, librarian).await.to_string());
@@ -211,8 +221,13 @@ on_both!(matrix, |app| {
         .unwrap();
         tx.commit().await.unwrap();
     }
+    let observer = {
+        let mut c = app.db.conn().await.unwrap();
+        accounts::user_by_login(&mut c.ex(), "observer").await.unwrap().unwrap().id
+    };
     let ids = Ids {
         year: SchoolYear::current().start_year(),
+        observer,
         own_school: demo.own_school,
         other_school: demo.other_school,
         own_librarian: demo.own_librarian,
@@ -248,4 +263,36 @@ on_both!(matrix, |app| {
         }
     }
     assert!(wrong.is_empty(), "authorization matrix violated:\n{}", wrong.join("\n"));
+});
+
+// The librarian's own record: the routes closed to them on a colleague's record are open on it.
+on_both!(own_record_only, |app| {
+    let mut c = app.db.conn().await.unwrap();
+    let user = accounts::user_by_login(&mut c.ex(), "lib01").await.unwrap().unwrap();
+    let own = directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    drop(c);
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    let course = fresh_course(&app, own.id).await;
+    for (method, path) in [
+        (Method::GET, format!("/librarians/{}/edit", own.id)),
+        (Method::POST, format!("/librarians/{}/courses", own.id)),
+        (Method::POST, format!("/librarians/{}/courses/{course}/delete", own.id)),
+        (Method::PUT, format!("/api/librarians/{}", own.id)),
+    ] {
+        lib.warm().await;
+        let req = lib.http.request(method.clone(), format!("{}{path}", app.url)).header("X-CSRF-Token", lib.csrf());
+        let req = if method == Method::PUT {
+            req.json(&serde_json::json!({"full_name": own.full_name}))
+        } else if method == Method::POST {
+            req.form(&[("_csrf", lib.csrf())])
+        } else {
+            req
+        };
+        let status = req.send().await.unwrap().status();
+        assert!(!denied(status) && !status.is_server_error(), "{method} {path}: {status}");
+    }
+    for path in [format!("/librarians/{}/archive", own.id), format!("/librarians/{}/invite", own.id)] {
+        let r = lib.post_form(&path, &[]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
 });

@@ -101,7 +101,10 @@ async fn backup_while_serving_is_consistent() {
     let restored = store::Db::connect(&format!("sqlite://{copy}")).await.unwrap();
     let mut c = restored.conn().await.unwrap();
     let district = store::directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
-    let schools = store::directory::list_schools(&mut c.ex(), district, &store::ListQuery::all()).await.unwrap();
+    let schools =
+        store::directory::list_schools(&mut c.ex(), &store::Reach::whole_district(district), &store::ListQuery::all())
+            .await
+            .unwrap();
     assert_eq!(schools.total, 13, "the copy holds the demo schools and the one added while serving");
 }
 

@@ -7,6 +7,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use common::Client;
+use domain::SchoolYear;
 use reqwest::StatusCode;
 
 fn first_sheet(bytes: &[u8]) -> Vec<Vec<String>> {
@@ -140,22 +141,58 @@ on_both!(librarian_works_in_own_school_only, |app| {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the librarian edits their own school card");
 
-    // A librarian cannot move a colleague to another school by editing the form.
+    // A librarian does not edit a colleague's record, even in the same school.
     let r = lib
         .post_form(
             &format!("/librarians/{}", demo.own_librarian),
+            &[("full_name", "Тестова Ольга Ивановна"), ("position", "заведующая"), ("category", "first")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("только свою запись"));
+    assert_eq!(lib.get(&format!("/librarians/{}/edit", demo.own_librarian)).await.status(), StatusCode::FORBIDDEN);
+    let mut c = app.db.conn().await.unwrap();
+    let l = store::directory::get_librarian(&mut c.ex(), demo.own_librarian).await.unwrap();
+    assert_eq!((l.position.as_str(), l.category.as_str()), ("", "none"), "the colleague's record is unchanged");
+
+    // Their own record they edit, but not its school, category or attestation dates.
+    let user = store::accounts::user_by_login(&mut c.ex(), "lib01").await.unwrap().unwrap();
+    let own = store::directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    drop(c);
+    let (status, form) = lib.text(&format!("/librarians/{}/edit", own.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("вносит руководитель МО"), "the form says who sets the category");
+    let r = lib
+        .post_form(
+            &format!("/librarians/{}", own.id),
             &[
-                ("full_name", "Тестова Ольга Ивановна"),
+                ("full_name", own.full_name.as_str()),
+                ("position", "заведующая библиотекой"),
                 ("school_id", &demo.other_school.to_string()),
-                ("category", "first"),
             ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "fields left out keep their values");
+    let r = lib
+        .post_form(
+            &format!("/librarians/{}", own.id),
+            &[
+                ("full_name", own.full_name.as_str()),
+                ("category", if own.category == "highest" { "first" } else { "highest" }),
+                ("attestation_date", "2025-01-10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Квалификационная категория: устанавливает руководитель МО"), "{page}");
+    assert!(page.contains("Дата аттестации: устанавливает руководитель МО"), "{page}");
     let mut c = app.db.conn().await.unwrap();
-    let l = store::directory::get_librarian(&mut c.ex(), demo.own_librarian).await.unwrap();
-    assert_eq!(l.school_id, demo.own_school);
-    assert_eq!(l.category, "first");
+    let after = store::directory::get_librarian(&mut c.ex(), own.id).await.unwrap();
+    assert_eq!(after.position, "заведующая библиотекой");
+    assert_eq!(after.school_id, own.school_id, "a librarian does not move themself to another school");
+    assert_eq!((after.category, after.attestation_date), (own.category, own.attestation_date));
+    drop(c);
 
     let obs = Client::signed_in(&app.url, "observer").await;
     let r = obs
@@ -170,10 +207,18 @@ on_both!(librarian_works_in_own_school_only, |app| {
 on_both!(passport_is_filled_per_school_year, |app| {
     let demo = common::demo_ids(&app).await;
     let lib = Client::signed_in(&app.url, "lib01").await;
-    let url = format!("/schools/{}/passport/2030", demo.own_school);
+    let year = SchoolYear::current();
+    let y = year.start_year();
+    // Only the current and the previous school year are open.
+    for closed in [y + 4, y - 2] {
+        let r = lib.get(&format!("/schools/{}/passport/{closed}/edit", demo.own_school)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{closed}");
+        assert!(r.text().await.unwrap().contains("не заполняется"));
+    }
+    let url = format!("/schools/{}/passport/{y}", demo.own_school);
     let (status, form) = lib.text(&format!("{url}/edit")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(form.contains("2030/2031"));
+    assert!(form.contains(&year.to_string()));
     let r = lib.post_form(&url, &[("readers", "минус пять"), ("area_m2", "64,5")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Читателей: «минус пять» — нужно целое число"));
@@ -190,15 +235,34 @@ on_both!(passport_is_filled_per_school_year, |app| {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, page) = lib.text(&format!("/schools/{}/passport?year=2030", demo.own_school)).await;
+    let card = format!("/schools/{}/passport?year={y}", demo.own_school);
+    let (_, page) = lib.text(&card).await;
     assert!(page.contains("412") && page.contains("64,5") && page.contains("есть"));
+    assert!(page.contains("черновик"));
+    assert!(page.contains("9\u{202F}000"), "thousands are grouped by a narrow space");
 
+    // Submitted, it is closed to the school until the head returns it; the head accepts it.
+    let r = lib.post_form(&format!("{url}/submit"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = lib.post_form(&url, &[("readers", "413")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("уже сдан"));
+    assert_eq!(lib.post_form(&format!("{url}/accept"), &[]).await.status(), StatusCode::FORBIDDEN);
     let head = Client::signed_in(&app.url, "head").await;
-    let (_, summary) = head.text("/passports?year=2030").await;
-    assert!(summary.contains("Заполнено 1 из 12"));
-    let bytes = head.get("/passports/export.xlsx?year=2030").await.bytes().await.unwrap();
+    assert_eq!(head.post_form(&format!("{url}/accept"), &[]).await.status(), StatusCode::SEE_OTHER);
+    let (_, summary) = head.text(&format!("/passports?year={y}")).await;
+    assert!(summary.contains("принят"), "the summary shows what is final");
+    let bytes = head.get(&format!("/passports/export.xlsx?year={y}")).await.bytes().await.unwrap();
     let rows = first_sheet(&bytes);
-    assert!(rows.iter().any(|r| r[0] == "МБОУ СОШ № 1" && r.iter().any(|c| c == "412")));
+    assert!(rows.iter().any(|r| r[0] == "МБОУ СОШ № 1" && r[1] == "принят" && r.iter().any(|c| c == "412")));
+    assert_eq!(rows.last().unwrap()[0], "Итого", "the export ends with the page's totals");
+    let r = head.post_form(&format!("{url}/return"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        lib.post_form(&url, &[("readers", "413")]).await.status(),
+        StatusCode::SEE_OTHER,
+        "a returned draft opens"
+    );
 });
 
 on_both!(librarian_record_and_courses, |app| {
@@ -232,8 +296,12 @@ on_both!(librarian_record_and_courses, |app| {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A course that has not ended yet is listed but not counted.
+    let next_year = SchoolYear::current().start_year() + 2;
+    let later = [("title", "Будущие курсы"), ("hours", "36"), ("end_date", &format!("{next_year}-05-30"))];
+    assert_eq!(head.post_form(&format!("{card}/courses"), &later).await.status(), StatusCode::SEE_OTHER);
     let (_, page) = head.text(&card).await;
-    assert!(page.contains("Школьный ИБЦ") && page.contains("всего 72 ч."));
+    assert!(page.contains("Школьный ИБЦ") && page.contains("Будущие курсы") && page.contains("пройдено 72 ч."));
 
     let bytes = head.get("/librarians/export.xlsx?q=новикова вера").await.bytes().await.unwrap();
     let rows = first_sheet(&bytes);
@@ -281,10 +349,13 @@ on_both!(json_api_speaks_the_same_rules, |app| {
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF header, no change");
 
     let p = serde_json::json!({"readers": "300", "area_m2": "50"});
-    let r = lib.put_json(&format!("/api/schools/{}/passports/2031", demo.own_school), &p).await;
+    let y = SchoolYear::current().start_year();
+    let r = lib.put_json(&format!("/api/schools/{}/passports/{}", demo.own_school, y + 5), &p).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a year that is not open");
+    let r = lib.put_json(&format!("/api/schools/{}/passports/{y}", demo.own_school), &p).await;
     assert_eq!(r.status(), StatusCode::OK);
     let got: serde_json::Value =
-        lib.get(&format!("/api/schools/{}/passports/2031-2032", demo.own_school)).await.json().await.unwrap();
+        lib.get(&format!("/api/schools/{}/passports/{y}-{}", demo.own_school, y + 1)).await.json().await.unwrap();
     assert_eq!(got["readers"], 300);
 });
 
@@ -342,9 +413,10 @@ on_both!(saving_unchanged_data_writes_no_audit_entry, |app| {
 on_both!(an_empty_passport_is_not_a_filled_one, |app| {
     let demo = common::demo_ids(&app).await;
     let lib = Client::signed_in(&app.url, "lib01").await;
-    let r = lib.post_form(&format!("/schools/{}/passport/2032", demo.own_school), &[("readers", "")]).await;
+    let y = SchoolYear::current().prev().start_year();
+    let r = lib.post_form(&format!("/schools/{}/passport/{y}", demo.own_school), &[("readers", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Паспорт пустой"));
-    let r = lib.post_form(&format!("/schools/{}/passport/2032", demo.own_school), &[("fund_main", "6 900")]).await;
+    let r = lib.post_form(&format!("/schools/{}/passport/{y}", demo.own_school), &[("fund_main", "6 900")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "thousands written with a space are numbers");
 });

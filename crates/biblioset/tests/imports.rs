@@ -211,8 +211,14 @@ on_both!(reimport_keeps_what_the_file_leaves_out, |app| {
     let head = Client::signed_in(&app.url, "head").await;
     let mut c = app.db.conn().await.unwrap();
     let district = store::directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
-    let before =
-        store::directory::school_by_short_name(&mut c.ex(), district, "МБОУ Гимназия № 2").await.unwrap().unwrap();
+    let before = store::directory::school_by_short_name(
+        &mut c.ex(),
+        &store::Reach::whole_district(district),
+        "МБОУ Гимназия № 2",
+    )
+    .await
+    .unwrap()
+    .unwrap();
     drop(c);
     let file = book("Школы", &[&["Краткое наименование", "Директор"], &["МБОУ Гимназия № 2", "Новый Директор Н. Н."]]);
     let r = head.post_file("/schools/import", "директора.xlsx", file).await;

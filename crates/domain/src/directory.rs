@@ -4,7 +4,8 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::{dates, FieldErrors};
+use crate::fields::Kind;
+use crate::{dates, text, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,7 +81,9 @@ pub struct InnNumber(String);
 
 impl InnNumber {
     pub fn parse(s: &str) -> Result<InnNumber, &'static str> {
-        let s = s.trim();
+        // A CSV cell may bring a BOM or a no-break space along with the digits.
+        let s = text::clean(s);
+        let s = s.as_str();
         // A spreadsheet keeps an ИНН typed as a number and drops its leading zero (region 01–09).
         let padded = format!("0{s}");
         let s = if s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit()) { padded.as_str() } else { s };
@@ -104,19 +107,21 @@ impl InnNumber {
     }
 }
 
-/// A school card as typed by a person or read from a spreadsheet row.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct SchoolInput {
-    pub full_name: String,
-    pub short_name: String,
-    pub kind: String,
-    pub address: String,
-    pub director: String,
-    pub phone: String,
-    pub email: String,
-    pub inn: String,
+crate::record! {
+    /// A school card as typed by a person or read from a spreadsheet row.
+    #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(default)]
+    pub struct SchoolInput {
+        full_name: "Полное наименование", Kind::Text;
+        short_name: "Краткое наименование", Kind::Text;
+        kind: "Тип", Kind::Choice(|c| SchoolKind::parse(c).map(SchoolKind::title_ru));
+        address: "Адрес", Kind::Text;
+        director: "Директор", Kind::Text;
+        phone: "Телефон", Kind::Phone;
+        email: "Электронная почта", Kind::Email;
+        inn: "ИНН", Kind::Text;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,41 +136,119 @@ pub struct SchoolFields {
     pub inn: Option<InnNumber>,
 }
 
+// Every validator starts with `text::clean`: what is stored is what a person saw on screen,
+// without the invisible characters and odd spaces that copy-paste brings, and never a NUL.
+
 fn required(value: &str, field: &str, label: &str, max: usize, errors: &mut FieldErrors) -> String {
-    let v = value.trim();
+    let v = text::clean(value);
     if v.is_empty() {
         errors.add(field, format!("{label}: обязательное поле"));
     } else if v.chars().count() > max {
         errors.add(field, format!("{label}: не длиннее {max} символов"));
     }
-    v.to_string()
+    v
 }
 
 fn optional(value: &str, field: &str, label: &str, max: usize, errors: &mut FieldErrors) -> String {
-    let v = value.trim();
+    let v = text::clean(value);
     if v.chars().count() > max {
         errors.add(field, format!("{label}: не длиннее {max} символов"));
     }
-    v.to_string()
+    v
 }
 
 fn email(value: &str, field: &str, errors: &mut FieldErrors) -> String {
-    let v = value.trim();
+    let v = text::clean(value);
     let has_domain = v.rsplit_once('@').is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
-    if !v.is_empty() && (!email_address::EmailAddress::is_valid(v) || !has_domain) {
+    if !v.is_empty() && (!email_address::EmailAddress::is_valid(&v) || !has_domain) {
         errors.add(field, format!("Электронная почта: «{v}» — не адрес электронной почты"));
     }
-    v.to_string()
+    v
 }
 
 fn phone(value: &str, field: &str, errors: &mut FieldErrors) -> String {
-    let v = value.trim();
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v.chars().all(|c| c.is_ascii_digit() || " +-()доб.,".contains(c));
-    if !v.is_empty() && (!allowed || !(5..=20).contains(&digits)) {
-        errors.add(field, format!("Телефон: «{v}» — нужен номер из цифр, например +7 (812) 123-45-67"));
+    match normalize_phone(value) {
+        Ok(p) => p,
+        Err(why) => {
+            let v = text::clean(value);
+            errors.add(field, format!("Телефон: «{v}» — {why}"));
+            v
+        }
     }
-    v.to_string()
+}
+
+/// A phone number as people type it («8 812 123 45 67», «+7(812)1234567», «(81378) 2-15-34»),
+/// in the one form the directory stores and shows: «+7 (812) 123-45-67», an extension kept as
+/// « доб. 123». A number written with «+» and another country code is kept as typed.
+/// Ok("") for an empty value; Err with the reason in Russian, to follow «Телефон: «…» — ».
+pub fn normalize_phone(value: &str) -> Result<String, &'static str> {
+    let v = text::clean(value);
+    if v.is_empty() {
+        return Ok(String::new());
+    }
+    let (number, extension) = split_extension(&v);
+    let number = number.trim_end_matches([' ', ',', ';']);
+    let extension = match extension {
+        None => None,
+        Some(e) => {
+            let e = e.trim_start_matches(['.', ':', ' ']).trim_end_matches(['.', ' ']);
+            if !e.is_empty() && e.len() <= 6 && e.bytes().all(|b| b.is_ascii_digit()) {
+                Some(e)
+            } else if e.chars().filter(char::is_ascii_digit).count() > 6 {
+                return Err("укажите один номер; добавочный пишите после него так: доб. 123");
+            } else {
+                return Err("добавочный номер пишите цифрами после номера, например доб. 123");
+            }
+        }
+    };
+    // Dashes of every kind come with numbers pasted from Word and web pages.
+    let separator = |c: char| " -().–—‐‑−".contains(c);
+    let plus = number.starts_with('+');
+    let body = number.strip_prefix('+').unwrap_or(number);
+    if !body.chars().all(|c| c.is_ascii_digit() || separator(c)) {
+        return Err(if body.chars().any(char::is_alphabetic) {
+            "нужен номер из цифр, например +7 (812) 123-45-67"
+        } else {
+            "в номере лишние знаки; нужны цифры, например +7 (812) 123-45-67"
+        });
+    }
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    let national = if plus && !digits.starts_with('7') {
+        // Another country: we do not know how it groups its digits, so keep them as typed.
+        if !(8..=15).contains(&digits.len()) {
+            return Err("в международном номере бывает от 8 до 15 цифр");
+        }
+        None
+    } else {
+        match digits.len() {
+            0..=9 => return Err("укажите номер с кодом города, например +7 (812) 123-45-67"),
+            10 if plus => return Err("не хватает цифры: после +7 нужно 10 цифр, например +7 (812) 123-45-67"),
+            10 => Some(&digits[..]),
+            11 if digits.starts_with('7') || (!plus && digits.starts_with('8')) => Some(&digits[1..]),
+            _ => return Err("лишние цифры: нужен один номер из 10 цифр с кодом города, например +7 (812) 123-45-67"),
+        }
+    };
+    let mut out = match national {
+        Some(n) => format!("+7 ({}) {}-{}-{}", &n[..3], &n[3..6], &n[6..8], &n[8..]),
+        None => number.to_string(),
+    };
+    if let Some(e) = extension {
+        out.push_str(" доб. ");
+        out.push_str(e);
+    }
+    Ok(out)
+}
+
+/// The number and what follows «доб» (any case) or, failing that, the first comma.
+fn split_extension(v: &str) -> (&str, Option<&str>) {
+    let marker = v.char_indices().find(|(i, _)| v[*i..].chars().take(3).flat_map(char::to_lowercase).eq("доб".chars()));
+    if let Some((i, _)) = marker {
+        return (&v[..i], Some(&v[i + "доб".len()..]));
+    }
+    match v.split_once(',') {
+        Some((n, e)) => (n, Some(e)),
+        None => (v, None),
+    }
 }
 
 impl SchoolInput {
@@ -176,21 +259,22 @@ impl SchoolInput {
         let kind = match SchoolKind::parse(&self.kind) {
             Some(k) => k,
             None => {
-                if self.kind.trim().is_empty() {
+                let kind = text::clean(&self.kind);
+                if kind.is_empty() {
                     e.add("kind", "Тип школы: обязательное поле");
                 } else {
-                    e.add("kind", format!("Тип школы: «{}» — неизвестный тип; допустимы: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат, другое", self.kind.trim()));
+                    e.add("kind", format!("Тип школы: «{kind}» — неизвестный тип; допустимы: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат, другое"));
                 }
                 SchoolKind::Other
             }
         };
-        let inn = if self.inn.trim().is_empty() {
+        let inn = if text::clean(&self.inn).is_empty() {
             None
         } else {
             match InnNumber::parse(&self.inn) {
                 Ok(i) => Some(i),
                 Err(msg) => {
-                    e.add("inn", format!("ИНН «{}»: {msg}", self.inn.trim()));
+                    e.add("inn", format!("ИНН «{}»: {msg}", text::clean(&self.inn)));
                     None
                 }
             }
@@ -275,23 +359,25 @@ impl Category {
     }
 }
 
-/// A librarian's data-bank record as typed or imported.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct LibrarianInput {
-    pub full_name: String,
-    pub position: String,
-    pub education: String,
-    pub experience_years: String,
-    pub category: String,
-    pub attestation_date: String,
-    pub next_attestation_date: String,
-    pub self_education_theme: String,
-    pub email: String,
-    pub phone: String,
-    pub consent_processing_date: String,
-    pub consent_publication_date: String,
+crate::record! {
+    /// A librarian's data-bank record as typed or imported.
+    #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(default)]
+    pub struct LibrarianInput {
+        full_name: "ФИО", Kind::Text;
+        position: "Должность", Kind::Text;
+        education: "Образование", Kind::Text;
+        experience_years: "Стаж, лет", Kind::Count;
+        category: "Квалификационная категория", Kind::Choice(|c| Category::parse(c).map(Category::title_ru));
+        attestation_date: "Дата аттестации", Kind::Date;
+        next_attestation_date: "Дата следующей аттестации", Kind::Date;
+        self_education_theme: "Тема самообразования", Kind::Text;
+        email: "Электронная почта", Kind::Email;
+        phone: "Телефон", Kind::Phone;
+        consent_processing_date: "Согласие на обработку ПДн", Kind::Date;
+        consent_publication_date: "Согласие на публикацию", Kind::Date;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -311,12 +397,13 @@ pub struct LibrarianFields {
 }
 
 fn count(value: &str, field: &str, label: &str, max: i64, errors: &mut FieldErrors) -> Option<i64> {
-    let v = value.trim();
+    let v = text::clean(value);
     if v.is_empty() {
         return None;
     }
-    // «6 900» and «6 900» (with a no-break space) are how Russians write thousands.
-    let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    // Russians and spreadsheets write thousands with a space: plain, no-break (U+00A0) or narrow
+    // no-break (U+202F); `clean` has made them all plain.
+    let digits: String = v.chars().filter(|c| *c != ' ').collect();
     match digits.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => Some(n),
         _ => {
@@ -333,7 +420,7 @@ impl LibrarianInput {
         let category = Category::parse(&self.category).unwrap_or_else(|| {
             e.add(
                 "category",
-                format!("Квалификационная категория: «{}» — неизвестная; допустимы: без категории, соответствие занимаемой должности, первая, высшая, педагог-методист, педагог-наставник", self.category.trim()),
+                format!("Квалификационная категория: «{}» — неизвестная; допустимы: без категории, соответствие занимаемой должности, первая, высшая, педагог-методист, педагог-наставник", text::clean(&self.category)),
             );
             Category::None
         });
@@ -344,7 +431,7 @@ impl LibrarianInput {
             "Дата следующей аттестации",
             &mut e,
         );
-        if next_attestation_date.is_none() && self.next_attestation_date.trim().is_empty() {
+        if next_attestation_date.is_none() && text::clean(&self.next_attestation_date).is_empty() {
             next_attestation_date = attestation_date
                 .zip(category.valid_years())
                 .and_then(|(d, y)| d.checked_add_months(Months::new(12 * y)));
@@ -390,15 +477,17 @@ impl LibrarianInput {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct CourseInput {
-    pub title: String,
-    pub provider: String,
-    pub hours: String,
-    pub start_date: String,
-    pub end_date: String,
-    pub certificate: String,
+crate::record! {
+    #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+    #[serde(default)]
+    pub struct CourseInput {
+        title: "Название курсов", Kind::Text;
+        provider: "Организация", Kind::Text;
+        hours: "Часов", Kind::Count;
+        start_date: "Начало", Kind::Date;
+        end_date: "Окончание", Kind::Date;
+        certificate: "Документ", Kind::Text;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -416,16 +505,18 @@ impl CourseInput {
         let mut e = FieldErrors::default();
         let title = required(&self.title, "title", "Название курсов", 500, &mut e);
         let provider = optional(&self.provider, "provider", "Организация", 300, &mut e);
-        let hours = match self.hours.trim().parse::<i64>() {
+        let raw_hours = text::clean(&self.hours);
+        let hours = match raw_hours.replace(' ', "").parse::<i64>() {
             Ok(h) if (1..=2000).contains(&h) => h,
             _ => {
-                e.add("hours", format!("Объём: «{}» — нужно число часов от 1 до 2000", self.hours.trim()));
+                // «Часов» is the label of the form field, so the person finds what to fix.
+                e.add("hours", format!("Часов: «{raw_hours}» — нужно число часов от 1 до 2000"));
                 0
             }
         };
         let start_date = dates::parse_optional(&self.start_date, "start_date", "Начало", &mut e);
         let end_date = dates::parse_optional(&self.end_date, "end_date", "Окончание", &mut e);
-        if self.end_date.trim().is_empty() {
+        if text::clean(&self.end_date).is_empty() {
             e.add("end_date", "Окончание: обязательное поле");
         }
         if let (Some(s), Some(f)) = (start_date, end_date) {
@@ -439,24 +530,33 @@ impl CourseInput {
     }
 }
 
-/// The library passport (паспорт библиотеки) of one school for one school year.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct PassportInput {
-    pub rooms: String,
-    pub area_m2: String,
-    pub reading_seats: String,
-    pub computers: String,
-    pub internet: String,
-    pub fund_main: String,
-    pub fund_textbooks: String,
-    pub fund_fiction: String,
-    pub fund_periodicals: String,
-    pub readers: String,
-    pub visits: String,
-    pub loans: String,
-    pub staff: String,
+/// Whether a course counts in a librarian's total of hours today: only once it has ended.
+/// Courses are entered in advance (a booking for the spring), and hours not yet studied must not
+/// show up in a total that goes into reports and attestation papers.
+pub fn counts_now(end_date: NaiveDate, today: NaiveDate) -> bool {
+    end_date <= today
+}
+
+crate::record! {
+    /// The library passport (паспорт библиотеки) of one school for one school year.
+    #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(default)]
+    pub struct PassportInput {
+        rooms: "Помещений библиотеки", Kind::Count;
+        area_m2: "Площадь, м²", Kind::Decimal;
+        reading_seats: "Посадочных мест в читальном зале", Kind::Count;
+        computers: "Компьютеров для читателей и библиотекаря", Kind::Count;
+        internet: "Доступ в интернет", Kind::Flag;
+        fund_main: "Основной фонд, экз.", Kind::Count;
+        fund_textbooks: "Фонд учебников, экз.", Kind::Count;
+        fund_fiction: "Художественная литература, экз.", Kind::Count;
+        fund_periodicals: "Периодических изданий, названий", Kind::Count;
+        readers: "Читателей", Kind::Count;
+        visits: "Посещений за год", Kind::Count;
+        loans: "Книговыдача за год, экз.", Kind::Count;
+        staff: "Сотрудников библиотеки", Kind::Count;
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -480,7 +580,7 @@ impl PassportInput {
     pub fn validate(&self) -> Result<PassportFields, FieldErrors> {
         let mut e = FieldErrors::default();
         let area_m2 = {
-            let v = self.area_m2.trim().replace(',', ".");
+            let v = text::clean(&self.area_m2).replace(' ', "").replace(',', ".");
             if v.is_empty() {
                 None
             } else {
@@ -491,7 +591,7 @@ impl PassportInput {
                             "area_m2",
                             format!(
                                 "Площадь: «{}» — нужно число квадратных метров, например 64,5",
-                                self.area_m2.trim()
+                                text::clean(&self.area_m2)
                             ),
                         );
                         None
@@ -505,7 +605,7 @@ impl PassportInput {
             area_m2,
             reading_seats: count(&self.reading_seats, "reading_seats", "Посадочных мест", 10_000, &mut e),
             computers: count(&self.computers, "computers", "Компьютеров", 10_000, &mut e),
-            internet: matches!(self.internet.trim(), "on" | "true" | "1" | "да" | "Да"),
+            internet: matches!(text::clean(&self.internet).as_str(), "on" | "true" | "1" | "да" | "Да"),
             fund_main: count(&self.fund_main, "fund_main", "Основной фонд", big, &mut e),
             fund_textbooks: count(&self.fund_textbooks, "fund_textbooks", "Фонд учебников", big, &mut e),
             fund_fiction: count(&self.fund_fiction, "fund_fiction", "Художественная литература", big, &mut e),
@@ -629,5 +729,114 @@ mod tests {
         let f = p.validate().unwrap();
         assert_eq!(f.area_m2, Some(64.5));
         assert!(f.internet);
+    }
+
+    #[test]
+    fn course_hours_error_names_the_form_field() {
+        let c = CourseInput {
+            title: "Курсы".into(),
+            hours: "сто".into(),
+            end_date: "01.10.2025".into(),
+            ..Default::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.get("hours"), Some("Часов: «сто» — нужно число часов от 1 до 2000"));
+        let c = CourseInput { hours: "0".into(), ..c };
+        assert!(c.validate().unwrap_err().get("hours").unwrap().starts_with("Часов: «0»"));
+        let c = CourseInput { hours: "\u{200B}72\u{A0}".into(), ..c };
+        assert_eq!(c.validate().unwrap().hours, 72);
+    }
+
+    #[test]
+    fn a_course_counts_once_it_has_ended() {
+        let d = |day| NaiveDate::from_ymd_opt(2025, 10, day).unwrap();
+        assert!(counts_now(d(1), d(2)));
+        assert!(counts_now(d(2), d(2)), "the last day of a course counts");
+        assert!(!counts_now(d(3), d(2)));
+    }
+
+    #[test]
+    fn lookalike_school_names_are_stored_alike() {
+        let names =
+            ["МБОУ \u{200B}СОШ № 1", "МБОУ СОШ\u{A0}№ 1", "\u{FEFF}МБОУ СОШ № 1", "МБОУ СОШ № 1", "МБОУ\tСОШ № 1\0"];
+        for n in names {
+            let s = SchoolInput { short_name: n.into(), ..school() };
+            assert_eq!(s.validate().unwrap().short_name, "МБОУ СОШ № 1", "{n:?}");
+        }
+    }
+
+    #[test]
+    fn no_nul_reaches_storage() {
+        let s = SchoolInput {
+            full_name: "Школа\0 № 1".into(),
+            address: "ул.\0 Ленина".into(),
+            director: "\0".into(),
+            email: "school1@example.ru\0".into(),
+            inn: "7707083893\0".into(),
+            ..school()
+        };
+        let f = s.validate().unwrap();
+        let all = format!("{}{}{}{}{}", f.full_name, f.address, f.director, f.email, f.inn.unwrap().as_str());
+        assert!(!all.contains('\0'), "{all:?}");
+        assert_eq!(f.director, "");
+    }
+
+    #[test]
+    fn counts_read_spreadsheet_thousands() {
+        let p = PassportInput {
+            fund_main: "6\u{202F}900".into(),
+            fund_fiction: "\u{FEFF}1 200".into(),
+            readers: "1\u{A0}000\u{200B}".into(),
+            ..Default::default()
+        };
+        let f = p.validate().unwrap();
+        assert_eq!((f.fund_main, f.fund_fiction, f.readers), (Some(6900), Some(1200), Some(1000)));
+    }
+
+    #[test]
+    fn phones_are_stored_in_one_form() {
+        for (typed, stored) in [
+            ("+7 (812) 123-45-67", "+7 (812) 123-45-67"),
+            ("8 812 123 45 67", "+7 (812) 123-45-67"),
+            ("+7(812)1234567", "+7 (812) 123-45-67"),
+            ("88121234567", "+7 (812) 123-45-67"),
+            ("78121234567", "+7 (812) 123-45-67"),
+            ("8-911-123-45-67", "+7 (911) 123-45-67"),
+            ("9111234567", "+7 (911) 123-45-67"),
+            ("(81378) 2-15-34", "+7 (813) 782-15-34"),
+            ("8 (81378) 2–15–34", "+7 (813) 782-15-34"),
+            ("\u{FEFF}8\u{A0}812\u{A0}123\u{2011}45\u{2011}67", "+7 (812) 123-45-67"),
+            ("8 812 123-45-67 доб. 123", "+7 (812) 123-45-67 доб. 123"),
+            ("8 812 123-45-67 доб 123", "+7 (812) 123-45-67 доб. 123"),
+            ("8 812 123-45-67, доб.123", "+7 (812) 123-45-67 доб. 123"),
+            ("8 812 123-45-67 Доб. 45", "+7 (812) 123-45-67 доб. 45"),
+            ("8 812 123-45-67, 123", "+7 (812) 123-45-67 доб. 123"),
+            ("+375 29 123-45-67", "+375 29 123-45-67"),
+            ("", ""),
+            (" \u{200B} ", ""),
+        ] {
+            assert_eq!(normalize_phone(typed).as_deref(), Ok(stored), "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn short_or_wordy_phones_are_refused_in_russian() {
+        let e = |p: &str| {
+            let s = SchoolInput { phone: p.into(), ..school() };
+            s.validate().unwrap_err().get("phone").unwrap().to_string()
+        };
+        assert_eq!(e("2-15-34"), "Телефон: «2-15-34» — укажите номер с кодом города, например +7 (812) 123-45-67");
+        assert!(e("звоните в приёмную").contains("нужен номер из цифр"));
+        assert!(e("8 812 123-45-67 вн. 12").contains("нужен номер из цифр"));
+        assert!(e("8 812 123-45-67 доб. секретаря").contains("доб. 123"));
+        assert!(e("8 812 123-45-67, 8 911 123-45-67").contains("укажите один номер"));
+        assert!(e("8 812 123-45-67 8 911").contains("лишние цифры"));
+        assert!(e("+7 812 123-45-6").contains("не хватает цифры"));
+        assert!(e("8 812 123-45-67, приёмная").contains("цифрами"));
+        assert!(e("98121234567").contains("лишние цифры"));
+        assert!(e("8 812 123#45#67").contains("лишние знаки"));
+        assert!(e("+8 12").contains("международном"));
+        // The message shows the value cleaned, never a control character.
+        assert!(!e("2-15\0-34").contains('\0'));
     }
 }

@@ -1,9 +1,12 @@
 //! Types and rules of the field, free of I/O: what a valid school, librarian or passport is,
-//! school years, roles, and the text normalisation used for search.
+//! school years, roles, the installation's clock, and the text cleaning and normalisation used
+//! for storage and search.
 
+pub mod clock;
 pub mod dates;
 pub mod directory;
 pub mod errors;
+pub mod fields;
 pub mod password;
 pub mod role;
 pub mod school_year;

@@ -20,8 +20,10 @@ impl SchoolYear {
         }
     }
 
+    /// The school year of today in the installation's time zone ([`crate::clock`]): on the
+    /// night of 31 August a Moscow district is already in the new year while UTC is not.
     pub fn current() -> SchoolYear {
-        SchoolYear::of(chrono::Local::now().date_naive())
+        SchoolYear::of(crate::clock::today())
     }
 
     pub fn start_year(self) -> i32 {
@@ -38,7 +40,8 @@ impl SchoolYear {
 
     /// Accepts «2025/2026», «2025-2026», «2025/26» and a bare «2025».
     pub fn parse(s: &str) -> Option<SchoolYear> {
-        let s = s.trim();
+        let s = crate::text::clean(s);
+        let s = s.as_str();
         let (a, b) = match s.split_once(['/', '-', '–']) {
             Some((a, b)) => (a.trim(), Some(b.trim())),
             None => (s, None),
@@ -71,6 +74,16 @@ mod tests {
         let sep = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
         assert_eq!(SchoolYear::of(aug).to_string(), "2025/2026");
         assert_eq!(SchoolYear::of(sep).to_string(), "2026/2027");
+    }
+
+    #[test]
+    fn the_year_turns_at_moscow_midnight_not_utc_midnight() {
+        let t = "2026-08-31T22:30:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let moscow = crate::clock::parse_zone("Europe/Moscow").unwrap();
+        assert_eq!(SchoolYear::of(t.date_naive()).to_string(), "2025/2026", "in UTC it is still 31 August");
+        assert_eq!(SchoolYear::of(crate::clock::local_in(moscow, t).date()).to_string(), "2026/2027");
+        // The default zone of an installation is Moscow.
+        assert_eq!(SchoolYear::of(crate::clock::local(t).date()).to_string(), "2026/2027");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::FromRow;
 
-use crate::{exec, now, on, Error, Ex};
+use crate::{exec, now, on, Error, Ex, OrTaken};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct User {
@@ -23,6 +23,8 @@ pub struct User {
     pub password_hash: Option<String>,
     pub created_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
+    /// What the owner must be told at their next visit; empty when nothing.
+    pub notice: String,
 }
 
 impl User {
@@ -31,7 +33,7 @@ impl User {
     }
 }
 
-const USER_COLS: &str = "u.id, u.login, u.full_name, u.email, u.role, u.district_id, u.school_id, u.password_hash, u.created_at, u.archived_at";
+const USER_COLS: &str = "u.id, u.login, u.full_name, u.email, u.role, u.district_id, u.school_id, u.password_hash, u.created_at, u.archived_at, u.notice";
 
 pub struct NewUser<'a> {
     pub login: &'a str,
@@ -53,6 +55,12 @@ fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
 }
 
+fn field(name: &str, message: impl Into<String>) -> domain::FieldErrors {
+    let mut f = domain::FieldErrors::default();
+    f.add(name, message);
+    f
+}
+
 pub fn valid_login(login: &str) -> bool {
     (3..=64).contains(&login.len()) && login.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
@@ -61,20 +69,27 @@ pub fn valid_login(login: &str) -> bool {
 pub async fn create_user(ex: &mut Ex<'_>, u: NewUser<'_>) -> Result<i64, Error> {
     let login = u.login.trim().to_lowercase();
     if login.is_empty() {
-        return Err(Error::Invalid("Логин: обязательное поле".into()));
+        return Err(field("login", "Логин: обязательное поле").into());
     }
     if !valid_login(&login) {
-        return Err(Error::Invalid(format!("Логин «{login}»: от 3 до 64 латинских букв, цифр и знаков . _ - @")));
+        let shown: String = login.chars().take(64).collect();
+        return Err(field("login", format!("Логин «{shown}»: от 3 до 64 латинских букв, цифр и знаков . _ - @")).into());
     }
+    let taken = || {
+        let mut f = domain::FieldErrors::default();
+        f.add("login", format!("Логин «{login}» уже занят: придумайте другой"));
+        f
+    };
     if user_by_login(ex, &login).await?.is_some() {
-        return Err(Error::Invalid(format!("Логин «{login}» уже занят")));
+        return Err(taken().into());
     }
     let id: (i64,) = on!(ex, c => sqlx::query_as(
         "INSERT INTO users (login, full_name, email, role, district_id, school_id, password_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
         .bind(&login).bind(u.full_name).bind(u.email).bind(u.role.as_str())
         .bind(u.district_id).bind(u.school_id).bind(u.password_hash).bind(now())
-        .fetch_one(c).await)?;
+        .fetch_one(c).await)
+    .or_taken("login", format!("Логин «{login}» уже занят: придумайте другой"))?;
     Ok(id.0)
 }
 
@@ -103,9 +118,16 @@ pub async fn set_password(ex: &mut Ex<'_>, user_id: i64, hash: &str) -> Result<(
     Ok(())
 }
 
+/// Sessions one account keeps at once (a few browsers and devices); the oldest go first.
+pub const MAX_SESSIONS: i64 = 10;
+
 pub async fn create_session(ex: &mut Ex<'_>, user_id: i64, ttl: Duration) -> Result<String, Error> {
     let token = random_token();
     let t = now();
+    exec!(ex, c => sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash NOT IN
+           (SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2)")
+        .bind(user_id).bind(MAX_SESSIONS - 1).execute(&mut *c).await)?;
     exec!(ex, c => sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash(&token)).bind(user_id).bind(t).bind(t + ttl).execute(c).await)?;
     Ok(token)
@@ -144,6 +166,12 @@ pub async fn invite_user(ex: &mut Ex<'_>, token: &str) -> Result<Option<User>, E
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).bind(now()).fetch_optional(c).await)?)
 }
 
+/// Who issued a link (the head or the admin), for the audit entry of its use.
+pub async fn invite_issuer(ex: &mut Ex<'_>, token: &str) -> Result<Option<User>, Error> {
+    let sql = format!("SELECT {USER_COLS} FROM invites i JOIN users u ON u.id = i.created_by WHERE i.token_hash = $1");
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(token_hash(token)).fetch_optional(c).await)?)
+}
+
 /// Marks the link used; false if it was already used (a second click or a race).
 pub async fn use_invite(ex: &mut Ex<'_>, token: &str) -> Result<bool, Error> {
     let r = exec!(ex, c => sqlx::query("UPDATE invites SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1")
@@ -151,31 +179,66 @@ pub async fn use_invite(ex: &mut Ex<'_>, token: &str) -> Result<bool, Error> {
     Ok(r == 1)
 }
 
-pub async fn record_login_attempt(ex: &mut Ex<'_>, login: &str, ip: &str, success: bool) -> Result<(), Error> {
-    exec!(ex, c => sqlx::query("INSERT INTO login_attempts (login, ip, at, success) VALUES ($1, $2, $3, $4)")
-        .bind(login).bind(ip).bind(now()).bind(success).execute(c).await)?;
-    Ok(())
+/// Failures a (login, address) pair may have before each new attempt must wait.
+pub const FREE_FAILURES: i64 = 5;
+
+/// How long a pair with `failures` failed attempts waits before its next attempt: nothing for the
+/// first few, then 30 s doubling up to 15 minutes. Only this pair waits: the right password from
+/// another address is never refused because of it.
+pub fn throttle_delay(failures: i64) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::zero();
+    }
+    let doublings = (failures - FREE_FAILURES).min(5) as u32;
+    Duration::seconds((30i64 << doublings).min(15 * 60))
 }
 
-/// Failed attempts since `since` for this login and from this address.
-pub async fn recent_failures(
-    ex: &mut Ex<'_>,
-    login: &str,
-    ip: &str,
-    since: DateTime<Utc>,
-) -> Result<(i64, i64), Error> {
-    let r: (i64, i64) = on!(ex, c => sqlx::query_as(
-        "SELECT
-           (SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at > $3 AND NOT success),
-           (SELECT COUNT(*) FROM login_attempts WHERE ip = $2 AND at > $3 AND NOT success)")
-        .bind(login).bind(ip).bind(since).fetch_one(c).await)?;
-    Ok(r)
-}
-
-/// Forgets expired sessions and invitations, and login attempts older than a day.
-pub async fn purge_expired(ex: &mut Ex<'_>) -> Result<(), Error> {
+/// Claims one sign-in attempt for a (login, address) pair, counting it as a failure until
+/// [`clear_attempts`] says it succeeded. Ok(()) to go on and check the password, Err(seconds)
+/// to wait. The guarded UPDATE makes the count exact under concurrent bursts: of several
+/// attempts that read the same count, one wins and the others are told to wait.
+pub async fn claim_attempt(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<Result<(), i64>, Error> {
     let t = now();
-    exec!(ex, c => sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(c).await)?;
-    exec!(ex, c => sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(t - Duration::days(1)).execute(c).await)?;
+    exec!(ex, c => sqlx::query(
+        "INSERT INTO login_throttle (login, ip, failures, last_at) VALUES ($1, $2, 0, $3) ON CONFLICT (login, ip) DO NOTHING")
+        .bind(login).bind(ip).bind(t).execute(c).await)?;
+    let (failures, last_at): (i64, DateTime<Utc>) = on!(ex, c => sqlx::query_as(
+        "SELECT failures, last_at FROM login_throttle WHERE login = $1 AND ip = $2")
+        .bind(login).bind(ip).fetch_one(c).await)?;
+    let ready = last_at + throttle_delay(failures);
+    if ready > t {
+        return Ok(Err((ready - t).num_seconds().max(1)));
+    }
+    let won = exec!(ex, c => sqlx::query(
+        "UPDATE login_throttle SET failures = failures + 1, last_at = $3 WHERE login = $1 AND ip = $2 AND failures = $4")
+        .bind(login).bind(ip).bind(t).bind(failures).execute(c).await)?;
+    Ok(if won == 1 { Ok(()) } else { Err(1) })
+}
+
+/// A successful sign-in forgets the pair's failures.
+pub async fn clear_attempts(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<(), Error> {
+    exec!(ex, c => sqlx::query("DELETE FROM login_throttle WHERE login = $1 AND ip = $2").bind(login).bind(ip).execute(c).await)?;
     Ok(())
+}
+
+/// Failed attempts counted for a pair (for tests and the admin).
+pub async fn failures(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<i64, Error> {
+    let r: Option<(i64,)> = on!(ex, c => sqlx::query_as("SELECT failures FROM login_throttle WHERE login = $1 AND ip = $2")
+        .bind(login).bind(ip).fetch_optional(c).await)?;
+    Ok(r.map_or(0, |r| r.0))
+}
+
+/// Sets (or clears, with "") what the account's owner is told at their next visit.
+pub async fn set_notice(ex: &mut Ex<'_>, user_id: i64, notice: &str) -> Result<(), Error> {
+    exec!(ex, c => sqlx::query("UPDATE users SET notice = $1 WHERE id = $2").bind(notice).bind(user_id).execute(c).await)?;
+    Ok(())
+}
+
+/// Forgets expired sessions and invitations, and throttling older than a day. Run by a timer.
+pub async fn purge_expired(ex: &mut Ex<'_>) -> Result<u64, Error> {
+    let t = now();
+    let a = exec!(ex, c => sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(c).await)?;
+    let b = exec!(ex, c => sqlx::query("DELETE FROM invites WHERE expires_at < $1").bind(t).execute(c).await)?;
+    let d = exec!(ex, c => sqlx::query("DELETE FROM login_throttle WHERE last_at < $1").bind(t - Duration::days(1)).execute(c).await)?;
+    Ok(a + b + d)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
 
-use crate::{exec, now, on, Error, Ex, ListQuery, Page};
+use crate::{exec, now, on, Error, Ex, ListQuery, Page, Reach};
 
 /// Who acts: the signed-in account (None for the CLI and the demo seeder) and its district.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,6 +45,7 @@ pub async fn record(ex: &mut Ex<'_>, actor: &Actor, ch: Change<'_>) -> Result<()
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -58,8 +59,9 @@ pub struct Entry {
     pub after_json: Option<String>,
 }
 
-/// One district's entries, newest first; `q.q` filters by summary text.
-pub async fn list(ex: &mut Ex<'_>, district_id: i64, q: &ListQuery) -> Result<Page<Entry>, Error> {
+/// The caller's district's entries, newest first; `q.q` filters by summary text.
+pub async fn list(ex: &mut Ex<'_>, reach: &Reach, q: &ListQuery) -> Result<Page<Entry>, Error> {
+    let district_id = reach.district();
     let (limit, offset) = q.limit_offset();
     let pattern = domain::text::like_pattern(&q.q);
     let items: Vec<Entry> = on!(ex, c => sqlx::query_as(

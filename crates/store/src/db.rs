@@ -99,7 +99,11 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+/// Every file of `store/migrations/`, in order; `tests/dual_db.rs` checks that none is missing.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "front_door", include_str!("../migrations/0002_front_door.sql")),
+];
 
 #[derive(Debug)]
 struct Dialect(&'static str);
@@ -199,6 +203,21 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// Opens a SQLite file read-only and checks it is a whole database (`PRAGMA quick_check`), as a
+/// backup must be before it takes its final name.
+pub async fn check_sqlite_file(path: &std::path::Path) -> Result<(), Error> {
+    let opts = SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+    let (verdict,): (String,) = sqlx::query_as("PRAGMA quick_check").fetch_one(&pool).await?;
+    let (tables,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetch_one(&pool).await?;
+    pool.close().await;
+    if verdict != "ok" || tables == 0 {
+        return Err(Error::Config(format!("the copy is damaged: {verdict}")));
+    }
+    Ok(())
 }
 
 pub async fn setting(ex: &mut Ex<'_>, key: &str) -> Result<Option<String>, Error> {

@@ -159,7 +159,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
             inn: inn_from(123_450_000 + n * 37),
         }
         .validate()?;
-        let school_id = directory::create_school(&mut ex, &actor, district, &school).await?;
+        let school_id = directory::create_school(&mut ex, &crate::Reach::whole_district(district), &school).await?;
         let name = person(&mut rng);
         let attested = NaiveDate::from_ymd_opt(2021 + (i as i32 % 5), 1 + (i as u32 % 12), 10).unwrap();
         let lib = LibrarianInput {
@@ -231,7 +231,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
             let head_name = person(&mut rng);
             let head_lib = LibrarianInput {
                 full_name: head_name.clone(),
-                position: "педагог-библиотекарь, руководитель РМО".into(),
+                position: "педагог-библиотекарь, руководитель МО".into(),
                 education: "высшее (библиотечно-информационная деятельность)".into(),
                 experience_years: "24".into(),
                 category: "высшая".into(),

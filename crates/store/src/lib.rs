@@ -6,10 +6,14 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod reach;
+pub mod scope;
+pub mod sql;
 pub mod testing;
 
 pub use db::{now, Db, Ex, Tx};
-pub use error::Error;
+pub use error::{Error, OrTaken};
+pub use reach::Reach;
 
 /// One page of a list, with the total count for paging.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -35,14 +39,20 @@ pub struct ListQuery {
     pub page: i64,
     pub per_page: i64,
     pub archived: bool,
+    /// A named filter a list may know (`no_consent` for librarians); others ignore it.
+    pub filter: String,
 }
+
+/// The most rows one export or «all» list returns; a district has tens of schools and at most
+/// a few hundred people, so only a broken database reaches it.
+pub const MAX_EXPORT: i64 = 10_000;
 
 impl ListQuery {
     pub fn all() -> ListQuery {
-        ListQuery { per_page: 1_000_000, page: 1, ..Default::default() }
+        ListQuery { per_page: MAX_EXPORT, page: 1, ..Default::default() }
     }
     fn limit_offset(&self) -> (i64, i64) {
-        let per = self.per_page.clamp(1, 1_000_000);
+        let per = self.per_page.clamp(1, MAX_EXPORT);
         (per, (self.page.clamp(1, 1_000_000) - 1) * per)
     }
     /// `ORDER BY` text from a whitelist of (sort key, column); the first entry is the default.

@@ -18,7 +18,7 @@ async fn dates_round_trip(db: &Db) {
     }
     .validate()
     .unwrap();
-    let s = directory::create_school(&mut ex, &Actor::SYSTEM, d, &school).await.unwrap();
+    let s = directory::create_school(&mut ex, &store::Reach::whole_district(d), &school).await.unwrap();
     let lib = LibrarianInput {
         full_name: "Ёлкина Алёна Петровна".into(),
         category: "первая".into(),
@@ -39,7 +39,7 @@ async fn dates_round_trip(db: &Db) {
 
     // Dates compare as dates in SQL on both databases.
     let q = ListQuery { q: "алена".into(), sort: "next_attestation".into(), ..ListQuery::all() };
-    let page = directory::list_librarians(&mut c.ex(), d, None, &q).await.unwrap();
+    let page = directory::list_librarians(&mut c.ex(), &store::Reach::whole_district(d), None, &q).await.unwrap();
     assert_eq!(page.total, 1, "search folds ё and case");
 }
 
@@ -50,7 +50,8 @@ async fn demo_fills_once(db: &Db) {
     let users = accounts::list_users(&mut c.ex(), None).await.unwrap();
     assert_eq!(users.len(), 15, "admin, observer, head and 12 librarians");
     let district = directory::list_districts(&mut c.ex()).await.unwrap()[0].id;
-    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all()).await.unwrap();
+    let schools =
+        directory::list_schools(&mut c.ex(), &store::Reach::whole_district(district), &ListQuery::all()).await.unwrap();
     assert_eq!(schools.total, 12);
 }
 

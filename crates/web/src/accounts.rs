@@ -1,31 +1,44 @@
-//! Signing in and out, one-time invitation links, and the admin's districts and accounts.
+//! Signing in and out, one-time invitation and reset links, and the admin's districts and
+//! accounts. The work itself is in `app::accounts`; here are the pages and cookies.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 
+use app::accounts::{self as acc, NewAccount, SignInError};
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
 use axum::{Form, Json};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::Duration;
-use domain::{password, Role};
+use domain::Role;
 use serde::Deserialize;
-use store::accounts::{self, NewUser, User};
-use store::audit::{self, Change};
+use store::accounts::{self, User};
 use store::directory::{self, District};
 
-use crate::authz::{Ctx, CurrentUser, CSRF_COOKIE, SESSION_COOKIE};
+use crate::authz::{self, Access, Ctx, CurrentUser, InDistrict, ADMIN, PUBLIC, SIGNED_IN};
 use crate::error::{AppError, Result};
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views::Show;
-use crate::AppState;
 
-const SESSION_TTL_HOURS: i64 = 12;
-const INVITE_TTL_DAYS: i64 = 7;
-const MAX_FAILURES_PER_LOGIN: i64 = 5;
-const MAX_FAILURES_PER_ADDRESS: i64 = 30;
-const LOCKOUT_MINUTES: i64 = 15;
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        r(M::GET, "/login", Access::to(PUBLIC), get(login_page)),
+        r(M::POST, "/login", Access::to(PUBLIC), post(login)),
+        r(M::POST, "/logout", Access::to(PUBLIC), post(logout)),
+        r(M::GET, "/invite/{token}", Access::to(PUBLIC), get(invite_page)),
+        r(M::POST, "/invite/{token}", Access::to(PUBLIC), post(invite_accept)),
+        r(M::POST, "/notice/dismiss", Access::to(SIGNED_IN), post(dismiss_notice)),
+        r(M::GET, "/admin/districts", Access::to(ADMIN), get(districts_page)),
+        r(M::POST, "/admin/districts", Access::to(ADMIN), post(create_district)),
+        r(M::GET, "/admin/users", Access::to(ADMIN), get(users_page)),
+        r(M::POST, "/admin/users", Access::to(ADMIN), post(create_user)),
+        r(M::POST, "/admin/users/{user}/reset", Access::to(ADMIN), post(reset_password)),
+        r(M::POST, "/api/sessions", Access::to(PUBLIC), post(api_login)),
+        r(M::DELETE, "/api/sessions/current", Access::to(SIGNED_IN), delete(api_logout)),
+    ]
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -54,38 +67,19 @@ pub async fn login_page(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(Html(LoginPage { ctx, login: String::new(), next: q.next, error: String::new() }.render()?).into_response())
-}
-
-/// A hash to verify against when the login does not exist, so both cases take the same time.
-fn dummy_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| password::hash("no such account"))
+    let next: String = q.next.chars().take(500).collect();
+    Ok(Html(LoginPage { ctx, login: String::new(), next, error: String::new() }.render()?).into_response())
 }
 
 /// Where to go after signing in: only a path of this site, never another host (`//x`, `/\\x`,
 /// or a control character that a browser drops to make `//x`).
 fn safe_next(next: &str) -> &str {
     let plain = next.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
-    if plain && next.starts_with('/') && !next.starts_with("//") {
+    if plain && next.starts_with('/') && !next.starts_with("//") && next.len() <= 500 {
         next
     } else {
         "/"
     }
-}
-
-/// Argon2 takes ~19 MiB and tens of milliseconds per check: run it off the async threads, a few at
-/// a time, so a burst of sign-ins cannot starve the server or its memory.
-async fn check_password(password: String, hash: String) -> bool {
-    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-    let _slot = SLOTS.acquire().await;
-    tokio::task::spawn_blocking(move || password::verify(&password, &hash)).await.unwrap_or(false)
-}
-
-async fn hash_password(password: String) -> String {
-    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-    let _slot = SLOTS.acquire().await;
-    tokio::task::spawn_blocking(move || password::hash(&password)).await.expect("hashing does not panic")
 }
 
 /// The client's address: the connection's, or behind a trusted proxy the first X-Forwarded-For.
@@ -93,56 +87,35 @@ fn client_ip(st: &AppState, addr: SocketAddr, headers: &axum::http::HeaderMap) -
     if st.config.trust_proxy {
         if let Some(ip) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
         {
-            return ip.trim().to_string();
+            return ip.trim().chars().take(64).collect();
         }
     }
     addr.ip().to_string()
 }
 
-/// A browser-session cookie (gone when the browser closes, which suits shared school computers);
-/// the server ends the session after SESSION_TTL_HOURS anyway.
-fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token)).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).build()
-}
-
-/// Checks the password with rate limiting; the account on success, a Russian message otherwise.
-async fn authenticate(st: &AppState, login: &str, pw: &str, ip: &str) -> Result<User> {
-    let login = login.trim().to_lowercase();
-    let login = login.as_str();
-    let mut c = st.db.conn().await?;
-    let since = store::now() - Duration::minutes(LOCKOUT_MINUTES);
-    let (by_login, by_ip) = accounts::recent_failures(&mut c.ex(), login, ip, since).await?;
-    if by_login >= MAX_FAILURES_PER_LOGIN || by_ip >= MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::TooMany(format!(
-            "Слишком много неудачных попыток входа. Вход временно закрыт — попробуйте через {LOCKOUT_MINUTES} минут."
-        )));
-    }
-    let user = accounts::user_by_login(&mut c.ex(), login).await?.filter(|u| u.archived_at.is_none());
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = check_password(pw.to_string(), hash.clone().unwrap_or_else(|| dummy_hash().to_string())).await
-        && hash.is_some();
-    accounts::record_login_attempt(&mut c.ex(), login, ip, ok).await?;
-    if ok {
-        accounts::purge_expired(&mut c.ex()).await?;
-    }
-    match (ok, user) {
-        (true, Some(u)) => Ok(u),
-        _ => Err(AppError::Invalid("Неверный логин или пароль".into())),
+fn sign_in_error(e: SignInError) -> AppError {
+    match e {
+        SignInError::Wrong => AppError::Invalid(e.to_string()),
+        SignInError::Wait(_) => AppError::TooMany(e.to_string()),
+        SignInError::Store(e) => e.into(),
     }
 }
 
+/// Opens a session, ending the one this browser had; the cookies carry the session and its
+/// CSRF token (derived from it). A browser-session cookie suits shared school computers; the
+/// server ends the session after its lifetime anyway.
 async fn start_session(st: &AppState, jar: CookieJar, user: &User) -> Result<(CookieJar, String)> {
-    let mut c = st.db.conn().await?;
-    let token = accounts::create_session(&mut c.ex(), user.id, Duration::hours(SESSION_TTL_HOURS)).await?;
-    // A fresh CSRF token after signing in, so a token planted before cannot be used.
-    let csrf = accounts::random_token();
-    let csrf_cookie = Cookie::build((CSRF_COOKIE, csrf.clone()))
+    let secure = st.config.secure_cookies;
+    let previous = jar.get(authz::session_cookie_name(secure)).map(|c| c.value().to_string());
+    let token = acc::start_session(&st.db, user, previous.as_deref()).await?;
+    let csrf = authz::session_csrf(&token);
+    let session = Cookie::build((authz::session_cookie_name(secure), token))
         .path("/")
         .http_only(true)
-        .secure(st.config.secure_cookies)
-        .same_site(SameSite::Strict)
+        .secure(secure)
+        .same_site(SameSite::Lax)
         .build();
-    Ok((jar.add(session_cookie(token, st.config.secure_cookies)).add(csrf_cookie), csrf))
+    Ok((jar.add(session).add(authz::csrf_cookie(csrf.clone(), secure)), csrf))
 }
 
 pub async fn login(
@@ -153,32 +126,37 @@ pub async fn login(
     ctx: Ctx,
     Form(f): Form<LoginForm>,
 ) -> Result<Response> {
-    match authenticate(&st, &f.login, &f.password, &client_ip(&st, addr, &headers)).await {
+    match acc::authenticate(&st.db, &f.login, &f.password, &client_ip(&st, addr, &headers)).await {
         Ok(user) => {
             let (jar, _) = start_session(&st, jar, &user).await?;
             tracing::info!(login = %user.login, "signed in");
             Ok((jar, Redirect::to(safe_next(&f.next))).into_response())
         }
-        Err(e @ (AppError::Invalid(_) | AppError::TooMany(_))) => {
-            let status = e.status();
-            let page = LoginPage { ctx, login: f.login, next: f.next, error: e.to_string() };
-            Ok((status, Html(page.render()?)).into_response())
+        Err(SignInError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            let e = sign_in_error(e);
+            // Echo back only a short, cleaned login: never what a hostile form sent.
+            let page = LoginPage {
+                ctx,
+                login: acc::login_key(&f.login),
+                next: safe_next(&f.next).into(),
+                error: e.to_string(),
+            };
+            Ok((e.status(), Html(page.render()?)).into_response())
         }
-        Err(e) => Err(e),
     }
-}
-
-/// Ends the browser's session and drops its cookie.
-async fn end_session(st: &AppState, jar: CookieJar) -> Result<CookieJar> {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        let mut conn = st.db.conn().await?;
-        accounts::delete_session(&mut conn.ex(), c.value()).await?;
-    }
-    Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
 }
 
 pub async fn logout(State(st): State<AppState>, jar: CookieJar) -> Result<Response> {
     Ok((end_session(&st, jar).await?, Redirect::to("/login")).into_response())
+}
+
+async fn end_session(st: &AppState, jar: CookieJar) -> Result<CookieJar> {
+    let name = authz::session_cookie_name(st.config.secure_cookies);
+    if let Some(c) = jar.get(name) {
+        acc::end_session(&st.db, c.value()).await?;
+    }
+    Ok(jar.remove(Cookie::build(name).path("/")))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -205,7 +183,9 @@ pub async fn api_login(
     jar: CookieJar,
     Json(f): Json<ApiLogin>,
 ) -> Result<Response> {
-    let user = authenticate(&st, &f.login, &f.password, &client_ip(&st, addr, &headers)).await?;
+    let user = acc::authenticate(&st.db, &f.login, &f.password, &client_ip(&st, addr, &headers))
+        .await
+        .map_err(sign_in_error)?;
     let (jar, csrf) = start_session(&st, jar, &user).await?;
     Ok((jar, Json(ApiSession { login: user.login, role: user.role, csrf_token: csrf })).into_response())
 }
@@ -224,11 +204,16 @@ struct InvitePage {
     error: String,
 }
 
+fn dead_link() -> AppError {
+    AppError::BadRequest(
+        "Ссылка-приглашение недействительна: она уже использована или истёк её срок. Попросите руководителя МО прислать новую."
+            .into(),
+    )
+}
+
 pub async fn invite_page(State(st): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
-    let user = accounts::invite_user(&mut c.ex(), &token).await?.ok_or_else(|| {
-        AppError::BadRequest("Ссылка-приглашение недействительна: она уже использована или истёк её срок. Попросите руководителя МО прислать новую.".into())
-    })?;
+    let user = accounts::invite_user(&mut c.ex(), &token).await?.ok_or_else(dead_link)?;
     Ok(Html(InvitePage { ctx, user, error: String::new() }.render()?))
 }
 
@@ -246,42 +231,25 @@ pub async fn invite_accept(
     Path(token): Path<String>,
     Form(f): Form<SetPassword>,
 ) -> Result<Response> {
-    let mut tx = st.db.begin().await?;
-    let user = accounts::invite_user(&mut tx.ex(), &token).await?.ok_or_else(|| {
-        AppError::BadRequest("Ссылка-приглашение недействительна: она уже использована или истёк её срок.".into())
-    })?;
-    let problem = if f.password != f.password2 {
-        Some("Пароли не совпадают")
-    } else {
-        password::weakness(&f.password)
-    };
-    if let Some(p) = problem {
-        drop(tx);
-        let page = InvitePage { ctx, user, error: p.to_string() };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    match acc::accept_invite(&st.db, &token, &f.password, &f.password2).await.map_err(AppError::from) {
+        Ok(user) => {
+            let (jar, _) = start_session(&st, jar, &user).await?;
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        Err(AppError::Fields(e)) => {
+            let mut c = st.db.conn().await?;
+            let user = accounts::invite_user(&mut c.ex(), &token).await?.ok_or_else(dead_link)?;
+            let page = InvitePage { ctx, user, error: e.to_string() };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(AppError::Invalid(_)) => Err(dead_link()),
+        Err(e) => Err(e),
     }
-    if !accounts::use_invite(&mut tx.ex(), &token).await? {
-        return Err(AppError::BadRequest("Ссылка уже использована".into()));
-    }
-    accounts::set_password(&mut tx.ex(), user.id, &hash_password(f.password.clone()).await).await?;
-    let actor = store::audit::Actor { user_id: Some(user.id), district_id: user.district_id };
-    audit::record(
-        &mut tx.ex(),
-        &actor,
-        Change {
-            action: "password",
-            entity: "user",
-            entity_id: Some(user.id),
-            district_id: user.district_id,
-            summary: format!("{} задал(а) пароль по приглашению", user.full_name),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let (jar, _) = start_session(&st, jar, &user).await?;
-    Ok((jar, Redirect::to("/")).into_response())
+}
+
+pub async fn dismiss_notice(State(st): State<AppState>, user: CurrentUser) -> Result<Redirect> {
+    acc::dismiss_notice(&st.db, &user.0).await?;
+    Ok(Redirect::to("/"))
 }
 
 #[derive(Template)]
@@ -291,6 +259,7 @@ struct InviteCreated {
     user: User,
     link: String,
     back: String,
+    reset: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -299,60 +268,39 @@ pub struct InviteForm {
     login: String,
 }
 
-/// The head invites a librarian of the data bank: an account is made if there is none, and a
-/// one-time link to set the password is shown (e-mail comes later).
+fn link(st: &AppState, token: &str) -> String {
+    format!("{}/invite/{token}", st.config.public_url.trim_end_matches('/'))
+}
+
+/// The head invites a librarian of the data bank who has no account yet; a refused login is
+/// shown on the record's page with what was typed.
 pub async fn invite_librarian(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(librarian): Path<i64>,
     Form(f): Form<InviteForm>,
-) -> Result<Html<String>> {
-    let mut tx = st.db.begin().await?;
-    let lib = directory::get_librarian(&mut tx.ex(), librarian).await?;
-    if lib.archived_at.is_some() {
-        return Err(AppError::Invalid("Сотрудник в архиве: сначала верните запись из архива".into()));
-    }
-    let account_id = match lib.user_id {
-        Some(id) => id,
-        None => {
-            let login = f.login.trim();
-            let id = accounts::create_user(
-                &mut tx.ex(),
-                NewUser {
-                    login,
-                    full_name: &lib.full_name,
-                    email: &lib.email,
-                    role: Role::Librarian,
-                    district_id: Some(lib.district_id),
-                    school_id: Some(lib.school_id),
-                    password_hash: None,
-                },
-            )
-            .await?;
-            directory::link_librarian_user(&mut tx.ex(), lib.id, id).await?;
-            id
+) -> Result<Response> {
+    match acc::invite_librarian(&st.db, &reach, librarian, &f.login).await.map_err(AppError::from) {
+        Ok((account, token)) => {
+            let page = InviteCreated {
+                ctx,
+                link: link(&st, &token),
+                user: account,
+                back: format!("/librarians/{librarian}"),
+                reset: false,
+            };
+            Ok(Html(page.render()?).into_response())
         }
-    };
-    let token = accounts::create_invite(&mut tx.ex(), account_id, user.0.id, Duration::days(INVITE_TTL_DAYS)).await?;
-    let account = accounts::user_by_id(&mut tx.ex(), account_id).await?;
-    audit::record(
-        &mut tx.ex(),
-        &user.actor(),
-        Change {
-            action: "invite",
-            entity: "user",
-            entity_id: Some(account_id),
-            district_id: Some(lib.district_id),
-            summary: format!("Приглашение для {} (логин {})", lib.full_name, account.login),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let link = format!("{}/invite/{token}", st.config.public_url.trim_end_matches('/'));
-    Ok(Html(InviteCreated { ctx, user: account, link, back: format!("/librarians/{}", lib.id) }.render()?))
+        Err(AppError::Fields(e)) => {
+            let typed: String = domain::text::clean(&f.login).chars().take(64).collect();
+            let invite = (typed, e.to_string());
+            let none = domain::FieldErrors::default();
+            let course = domain::directory::CourseInput::default();
+            crate::directory::librarians::show_page(&st, ctx, &reach, librarian, course, none, invite).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Template)]
@@ -382,20 +330,18 @@ pub async fn create_district(
     user: CurrentUser,
     Form(f): Form<DistrictForm>,
 ) -> Result<Response> {
-    let mut tx = st.db.begin().await?;
-    match directory::create_district(&mut tx.ex(), &user.actor(), &f.name, &f.region).await {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Redirect::to("/admin/districts").into_response())
-        }
-        Err(store::Error::Invalid(m)) => {
-            drop(tx);
+    match acc::create_district(&st.db, &user.actor(), &f.name, &f.region).await.map_err(AppError::from) {
+        Ok(_) => Ok(Redirect::to("/admin/districts?saved=1").into_response()),
+        Err(e @ (AppError::Fields(_) | AppError::Invalid(_))) => {
             let mut c = st.db.conn().await?;
             let districts = directory::list_districts(&mut c.ex()).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(DistrictsPage { ctx, districts, error: m }.render()?))
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(DistrictsPage { ctx, districts, error: e.to_string() }.render()?),
+            )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -407,6 +353,7 @@ struct UsersPage {
     districts: Vec<District>,
     error: String,
     link: String,
+    form: UserForm,
 }
 
 impl UsersPage {
@@ -415,18 +362,19 @@ impl UsersPage {
     }
 }
 
-async fn users_view(st: &AppState, ctx: Ctx, error: String, link: String) -> Result<Html<String>> {
+async fn users_view(st: &AppState, ctx: Ctx, error: String, link: String, form: UserForm) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let users = accounts::list_users(&mut c.ex(), None).await?;
     let districts = directory::list_districts(&mut c.ex()).await?;
-    Ok(Html(UsersPage { ctx, users, districts, error, link }.render()?))
+    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Html(UsersPage { ctx, users, districts, error, link, form }.render()?)).into_response())
 }
 
-pub async fn users_page(State(st): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
-    users_view(&st, ctx, String::new(), String::new()).await
+pub async fn users_page(State(st): State<AppState>, ctx: Ctx) -> Result<Response> {
+    users_view(&st, ctx, String::new(), String::new(), UserForm::default()).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct UserForm {
     login: String,
@@ -443,73 +391,38 @@ pub async fn create_user(
     user: CurrentUser,
     Form(f): Form<UserForm>,
 ) -> Result<Response> {
-    let role = match Role::parse(&f.role) {
-        Some(r @ (Role::Head | Role::Observer | Role::Admin)) => r,
-        _ => {
-            let msg = "Роль: выберите руководителя МО, управление образования или администратора (библиотекарей приглашает руководитель МО)";
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, msg.into(), String::new()).await?)
-                .into_response());
-        }
+    let Some(role) = Role::parse(&f.role).filter(|r| *r != Role::Librarian) else {
+        let msg = "Роль: выберите руководителя МО, управление образования или администратора (библиотекарей приглашает руководитель МО)";
+        return users_view(&st, ctx, msg.into(), String::new(), f).await;
     };
-    let district_id = if role == Role::Admin { None } else { f.district_id.trim().parse().ok() };
-    let mut problems = Vec::new();
-    if f.full_name.trim().is_empty() {
-        problems.push("ФИО: обязательное поле".to_string());
-    }
-    if role != Role::Admin {
-        let mut c = st.db.conn().await?;
-        let known = match district_id {
-            Some(d) => directory::get_district(&mut c.ex(), d).await.is_ok(),
-            None => false,
-        };
-        if !known {
-            problems.push("Округ: выберите округ из списка".to_string());
-        }
-    }
-    if !problems.is_empty() {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, problems.join("; "), String::new()).await?)
-            .into_response());
-    }
-    let mut tx = st.db.begin().await?;
-    let created = accounts::create_user(
-        &mut tx.ex(),
-        NewUser {
-            login: f.login.trim(),
-            full_name: f.full_name.trim(),
-            email: f.email.trim(),
-            role,
-            district_id,
-            school_id: None,
-            password_hash: None,
-        },
-    )
-    .await;
-    let id = match created {
-        Ok(id) => id,
-        Err(store::Error::Invalid(m)) => {
-            drop(tx);
-            return Ok(
-                (StatusCode::UNPROCESSABLE_ENTITY, users_view(&st, ctx, m, String::new()).await?).into_response()
-            );
-        }
-        Err(e) => return Err(e.into()),
+    let account = NewAccount {
+        login: f.login.clone(),
+        full_name: f.full_name.clone(),
+        email: f.email.clone(),
+        role,
+        district: f.district_id.trim().parse().ok(),
+        password: None,
     };
-    let token = accounts::create_invite(&mut tx.ex(), id, user.0.id, Duration::days(INVITE_TTL_DAYS)).await?;
-    audit::record(
-        &mut tx.ex(),
-        &user.actor(),
-        Change {
-            action: "create",
-            entity: "user",
-            entity_id: Some(id),
-            district_id,
-            summary: format!("Создана учётная запись {} ({})", f.login.trim(), role.title_ru()),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let link = format!("{}/invite/{token}", st.config.public_url.trim_end_matches('/'));
-    Ok(users_view(&st, ctx, String::new(), link).await?.into_response())
+    match acc::create_account(&st.db, &user.actor(), account).await.map_err(AppError::from) {
+        Ok((_, token)) => {
+            let link = token.map(|t| link(&st, &t)).unwrap_or_default();
+            users_view(&st, ctx, String::new(), link, UserForm::default()).await
+        }
+        Err(e @ (AppError::Fields(_) | AppError::Invalid(_))) => {
+            users_view(&st, ctx, e.to_string(), String::new(), f).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The admin resets an account's password: a new one-time link; the owner is told.
+pub async fn reset_password(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    admin: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (account, token) = acc::reset_password(&st.db, &admin.0, id).await?;
+    let page = InviteCreated { ctx, link: link(&st, &token), user: account, back: "/admin/users".into(), reset: true };
+    Ok(Html(page.render()?).into_response())
 }

@@ -1,12 +1,22 @@
 //! The OpenAPI document of the JSON API, and the signed-in account.
 
+use axum::http::Method as M;
+use axum::routing::get;
 use axum::Json;
 use serde::Serialize;
 use utoipa::OpenApi;
 
-use crate::authz::{CsrfToken, CurrentUser};
+use crate::authz::{Access, CsrfToken, CurrentUser, PUBLIC, SIGNED_IN};
 use crate::directory::{librarians, passports, schools};
+use crate::routes::{r, RouteDef};
 use crate::{accounts, audit};
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        r(M::GET, "/api/openapi.json", Access::to(PUBLIC), get(openapi)),
+        r(M::GET, "/api/me", Access::to(SIGNED_IN), get(me)),
+    ]
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +43,15 @@ use crate::{accounts, audit};
         audit::api_list,
     ),
     components(schemas(
+        store::directory::School,
+        store::directory::Librarian,
+        store::directory::Course,
+        store::directory::Passport,
+        store::audit::Entry,
+        schools::SchoolPage,
+        librarians::LibrarianPage,
+        librarians::LibrarianWithCourses,
+        audit::EntryPage,
         domain::directory::SchoolInput,
         domain::directory::LibrarianInput,
         domain::directory::PassportInput,
@@ -44,6 +63,11 @@ struct ApiDoc;
 
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The document itself, for the check that it matches the route table.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -2,16 +2,23 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::Method as M;
 use axum::response::Html;
+use axum::routing::get;
 use axum::Json;
 use store::audit::{self, Entry};
 use store::Page;
 
-use crate::authz::{Ctx, CurrentUser};
+use crate::authz::{Access, Ctx, InDistrict, HEAD};
 use crate::error::Result;
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views::Show;
 use crate::views::{ListParams, ListView};
-use crate::AppState;
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![r(M::GET, "/audit", Access::to(HEAD), get(page)), r(M::GET, "/api/audit", Access::to(HEAD), get(api_list))]
+}
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -98,13 +105,13 @@ fn changes(e: &Entry) -> Vec<Change> {
 pub async fn page(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
     let mut q = p.query();
     q.per_page = 50;
-    let page = audit::list(&mut c.ex(), user.district()?, &q).await?;
+    let page = audit::list(&mut c.ex(), &reach, &q).await?;
     let list = ListView::new("/audit", p, &page);
     let entries = page.items.into_iter().map(|e| {
         let c = changes(&e);
@@ -115,12 +122,22 @@ pub async fn page(
 
 #[utoipa::path(get, path = "/api/audit", tag = "Журнал изменений",
     params(("q" = Option<String>, Query), ("page" = Option<i64>, Query)),
-    responses((status = 200, description = "Записи журнала округа, новые сверху")))]
+    responses((status = 200, description = "Записи журнала округа, новые сверху", body = EntryPage)))]
 pub async fn api_list(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<Entry>>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(audit::list(&mut c.ex(), user.district()?, &p.query()).await?))
+    Ok(Json(audit::list(&mut c.ex(), &reach, &p.query()).await?))
+}
+
+/// A page of the audit log, as the API answers it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EntryPage {
+    items: Vec<Entry>,
+    total: i64,
+    page: i64,
+    per_page: i64,
 }

@@ -9,29 +9,57 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use domain::Role;
+use sha2::{Digest, Sha256};
 use store::accounts::{self, User};
-use store::directory;
+use store::scope::{self, Kind, Parties};
+use store::Reach;
 
 use crate::error::AppError;
-use crate::AppState;
+use crate::state::AppState;
 
-pub const SESSION_COOKIE: &str = "bs_session";
-pub const CSRF_COOKIE: &str = "bs_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// Largest upload accepted (XLSX imports).
-pub const MAX_BODY: usize = 20 * 1024 * 1024;
+/// Largest upload accepted (XLSX imports), on the routes marked [`Access::uploads`].
+pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+/// Largest body of any other request: a form or a JSON record is a few kilobytes, and no field
+/// is longer than a few hundred characters, so a megabyte-long «login» is refused unread.
+pub const MAX_FORM: usize = 64 * 1024;
 
-/// Which record a route's path parameter names, and how far a role's reach goes on it.
+/// The session cookie's name; with Secure cookies the `__Host-` prefix also binds it to this
+/// host and path, so a sibling subdomain cannot plant one.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-bs_session"
+    } else {
+        "bs_session"
+    }
+}
+
+pub fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-bs_csrf"
+    } else {
+        "bs_csrf"
+    }
+}
+
+/// The CSRF token of a session: derived from the session's secret, so a value made up by an
+/// attacker (even sent as both cookie and header) is never the right one.
+pub fn session_csrf(session_token: &str) -> String {
+    Sha256::digest(format!("csrf:{session_token}").as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Which record a route's path parameter names, and how far a librarian's reach goes on it.
+/// Heads and observers reach every record of their district; nobody reaches another district.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     None,
-    /// Any member of the school's district.
-    DistrictOfSchool(&'static str),
-    /// The school's district; a librarian only their own school.
-    School(&'static str),
-    /// The librarian record's district; a librarian only records of their own school.
-    Librarian(&'static str),
+    /// Anyone of the record's district (a school card is open to the whole district).
+    District(Kind, &'static str),
+    /// The district; a librarian only when their school is a party to the record.
+    School(Kind, &'static str),
+    /// The district; a librarian only for their own record.
+    Own(Kind, &'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +67,8 @@ pub struct Access {
     /// Roles that may use the route; empty means anyone, signed in or not.
     pub roles: &'static [Role],
     pub scope: Scope,
+    /// The largest request body the route reads.
+    pub max_body: usize,
 }
 
 pub const PUBLIC: &[Role] = &[];
@@ -51,10 +81,14 @@ pub const HEAD: &[Role] = &[Role::Head];
 
 impl Access {
     pub const fn to(roles: &'static [Role]) -> Access {
-        Access { roles, scope: Scope::None }
+        Access { roles, scope: Scope::None, max_body: MAX_FORM }
     }
     pub const fn on(roles: &'static [Role], scope: Scope) -> Access {
-        Access { roles, scope }
+        Access { roles, scope, max_body: MAX_FORM }
+    }
+    /// The route takes a file upload.
+    pub const fn uploads(self) -> Access {
+        Access { max_body: MAX_UPLOAD, ..self }
     }
 }
 
@@ -66,26 +100,24 @@ impl CurrentUser {
     pub fn role(&self) -> Role {
         self.0.role()
     }
-    /// The district of a district role; admin has none.
-    pub fn district(&self) -> Result<i64, AppError> {
-        self.0.district_id.ok_or_else(|| AppError::Forbidden("учётная запись не привязана к округу".into()))
-    }
-    /// The school a list must be narrowed to: a librarian sees only their own school's records.
-    pub fn own_school_only(&self) -> Option<i64> {
-        (self.role() == Role::Librarian).then(|| self.0.school_id.unwrap_or(-1))
-    }
-    pub fn can_edit_school(&self, school_id: i64) -> bool {
-        match self.role() {
-            Role::Head => true,
-            Role::Librarian => self.0.school_id == Some(school_id),
-            _ => false,
-        }
-    }
-    pub fn is_head(&self) -> bool {
-        self.role() == Role::Head
-    }
     pub fn actor(&self) -> store::audit::Actor {
         store::audit::Actor { user_id: Some(self.0.id), district_id: self.0.district_id }
+    }
+}
+
+/// What the caller may reach in their district, resolved once per request by [`guard`]; handlers
+/// of district data take it and hand it to the store, which filters by it.
+#[derive(Debug, Clone, Copy)]
+pub struct InDistrict(pub Reach);
+
+impl<S: Send + Sync> FromRequestParts<S> for InDistrict {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match (parts.extensions.get::<Reach>(), parts.extensions.get::<CurrentUser>()) {
+            (Some(r), _) => Ok(InDistrict(*r)),
+            (None, Some(_)) => Err(AppError::Forbidden("учётная запись не привязана к округу".into())),
+            (None, None) => Err(AppError::Unauthorized),
+        }
     }
 }
 
@@ -135,25 +167,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// (district, school) a scoped route's record belongs to; None when there is no such record.
-async fn target(st: &AppState, scope: Scope, params: &RawPathParams) -> Result<Option<(i64, i64)>, AppError> {
-    let param = |name: &str| -> Result<i64, AppError> {
-        let v = params.iter().find(|(k, _)| *k == name).map(|(_, v)| v).unwrap_or("");
-        v.parse().map_err(|_| AppError::NotFound)
+/// The parties of the record a scoped route names; None when there is no such record.
+async fn target(st: &AppState, scope: Scope, params: &RawPathParams) -> Result<Option<Parties>, AppError> {
+    let (kind, name) = match scope {
+        Scope::None => return Ok(None),
+        Scope::District(k, p) | Scope::School(k, p) | Scope::Own(k, p) => (k, p),
     };
+    let v = params.iter().find(|(k, _)| *k == name).map(|(_, v)| v).unwrap_or("");
+    let id: i64 = v.parse().map_err(|_| AppError::NotFound)?;
     let mut c = st.db.conn().await?;
-    Ok(match scope {
-        Scope::None => None,
-        Scope::DistrictOfSchool(p) | Scope::School(p) => {
-            let id = param(p)?;
-            directory::school_district(&mut c.ex(), id).await?.map(|d| (d, id))
-        }
-        Scope::Librarian(p) => directory::librarian_scope(&mut c.ex(), param(p)?).await?,
-    })
+    Ok(scope::parties(&mut c.ex(), kind, id).await?)
 }
 
-/// The decision itself, free of I/O: may `user` use a route with `access` on `target`?
-pub fn decide(user: Option<&User>, access: Access, target: Option<(i64, i64)>) -> Result<(), AppError> {
+/// The decision itself, free of I/O: may `user` use a route with `access` on a record with
+/// `parties`?
+pub fn decide(user: Option<&User>, access: Access, write: bool, parties: Option<&Parties>) -> Result<(), AppError> {
     if access.roles.is_empty() {
         return Ok(());
     }
@@ -161,7 +189,8 @@ pub fn decide(user: Option<&User>, access: Access, target: Option<(i64, i64)>) -
     let role = user.role();
     if !access.roles.contains(&role) {
         return Err(AppError::Forbidden(match role {
-            Role::Observer => "у управления образования доступ только на чтение".into(),
+            Role::Observer if write => "управление образования просматривает сведения округа, но не меняет их".into(),
+            Role::Observer => "эта страница открыта руководителю МО".into(),
             Role::Librarian => "это доступно руководителю МО".into(),
             _ => "эта страница не для вашей роли".into(),
         }));
@@ -169,19 +198,24 @@ pub fn decide(user: Option<&User>, access: Access, target: Option<(i64, i64)>) -
     if access.scope == Scope::None {
         return Ok(());
     }
-    let (district, school) = target.ok_or(AppError::NotFound)?;
-    if user.district_id != Some(district) {
+    let p = parties.ok_or(AppError::NotFound)?;
+    if user.district_id != Some(p.district) {
         // Another district's records are not even acknowledged to exist.
         return Err(AppError::NotFound);
     }
-    let own_school_only = role == Role::Librarian && !matches!(access.scope, Scope::DistrictOfSchool(_));
-    if own_school_only && user.school_id != Some(school) {
-        return Err(AppError::Forbidden(
+    if role != Role::Librarian {
+        return Ok(());
+    }
+    match access.scope {
+        Scope::School(..) if !user.school_id.is_some_and(|s| p.schools.contains(&s)) => Err(AppError::Forbidden(
             "библиотекарь работает со сведениями только своей школы; карточки других школ округа открыты для просмотра"
                 .into(),
-        ));
+        )),
+        Scope::Own(..) if !p.people.contains(&user.id) => Err(AppError::Forbidden(
+            "библиотекарь меняет только свою запись в банке данных; записи коллег меняет руководитель МО".into(),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -189,27 +223,31 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Finds the CSRF token a state-changing request carries: the header, or the `_csrf` field of a
-/// form or multipart body (read here and put back for the handler).
-async fn sent_token(req: Request) -> Result<(Option<String>, Request), AppError> {
-    if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        let h = h.to_string();
-        return Ok((Some(h), req));
+/// Reads the body (at most `limit` bytes: a longer one is refused unread, by its declared length
+/// when it has one) and finds the CSRF token a state-changing request carries: the header, or
+/// the `_csrf` field of a form or multipart body. The body is put back for the handler.
+async fn read_body(req: Request, limit: usize) -> Result<(Option<String>, Request), AppError> {
+    let too_big = || {
+        AppError::TooLarge(if limit >= MAX_UPLOAD {
+            format!("Файл слишком большой: не более {} МБ", limit / (1024 * 1024))
+        } else {
+            "Запрос слишком большой: в полях формы слишком много текста".into()
+        })
+    };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_big());
     }
+    let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let is_form = ct.starts_with("application/x-www-form-urlencoded");
-    let is_multipart = ct.starts_with("multipart/form-data");
-    if !is_form && !is_multipart {
-        return Ok((None, req));
-    }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| AppError::BadRequest("Файл слишком большой: не более 20 МБ".into()))?;
-    let token = if is_form {
-        form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
-    } else {
-        // multer (the parser under axum's Multipart) reads the buffered body up to the upload limit.
+    let bytes = to_bytes(body, limit).await.map_err(|_| too_big())?;
+    let token = if header_token.is_some() {
+        header_token
+    } else if ct.starts_with("application/x-www-form-urlencoded") {
+        form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.chars().take(128).collect())
+    } else if ct.starts_with("multipart/form-data") {
+        // multer (the parser under axum's Multipart) reads the buffered body.
         let mut token = None;
         if let Ok(boundary) = multer::parse_boundary(&ct) {
             let body = bytes.clone();
@@ -217,12 +255,14 @@ async fn sent_token(req: Request) -> Result<(Option<String>, Request), AppError>
             let mut mp = multer::Multipart::new(stream, boundary);
             while let Ok(Some(field)) = mp.next_field().await {
                 if field.name() == Some(CSRF_FIELD) {
-                    token = field.text().await.ok();
+                    token = field.text().await.ok().map(|t| t.chars().take(128).collect());
                     break;
                 }
             }
         }
         token
+    } else {
+        None
     };
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
@@ -264,19 +304,25 @@ pub async fn guard(
         Err(e) => {
             // The error page keeps the menu of whoever is signed in.
             let mut resp = e.into_response();
-            let user = match (jar.get(SESSION_COOKIE), st.db.conn().await) {
+            let secure = st.config.secure_cookies;
+            let user = match (jar.get(session_cookie_name(secure)), st.db.conn().await) {
                 (Some(c), Ok(mut conn)) => accounts::session_user(&mut conn.ex(), c.value()).await.ok().flatten(),
                 _ => None,
             };
-            let csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+            let csrf = jar.get(csrf_cookie_name(secure)).map(|c| c.value().to_string()).unwrap_or_default();
             resp.extensions_mut().insert(Ctx { user, csrf, saved: false });
             resp
         }
     }
 }
 
-fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((CSRF_COOKIE, token)).path("/").http_only(true).secure(secure).same_site(SameSite::Strict).build()
+pub fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((csrf_cookie_name(secure), token))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build()
 }
 
 async fn check(
@@ -288,33 +334,50 @@ async fn check(
 ) -> Result<(Request, Option<String>), AppError> {
     // HEAD is answered by the GET handler, so it follows the GET rule.
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
+    let write = !method.is_safe();
     let access = st.access.get(&(method, matched.as_str().to_string())).copied().ok_or(AppError::MethodNotAllowed)?;
+    let secure = st.config.secure_cookies;
 
-    let (csrf, new_csrf) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
-        Some(v) if v.len() == 64 => (v, None),
+    // The session, if this browser has one: every route but the static files and the health
+    // check needs it, for the page's menu or for the CSRF token.
+    let session = jar.get(session_cookie_name(secure)).map(|c| c.value().to_string());
+    let user = match &session {
+        Some(token) if !access.roles.is_empty() || write || req.uri().path() == "/login" => {
+            let mut conn = st.db.conn().await?;
+            accounts::session_user(&mut conn.ex(), token).await?
+        }
+        _ => None,
+    };
+    // Signed in, the token is derived from the session; before signing in it is a random value
+    // kept in a cookie (double submit), which only the login and invitation forms use.
+    let cookie = jar.get(csrf_cookie_name(secure)).map(|c| c.value().to_string());
+    let (csrf, new_csrf) = match (&user, session.as_deref(), cookie) {
+        (Some(_), Some(token), c) => {
+            let t = session_csrf(token);
+            let renew = (c.as_deref() != Some(t.as_str())).then(|| t.clone());
+            (t, renew)
+        }
+        (_, _, Some(v)) if v.len() == 64 => (v, None),
         _ => {
             let t = accounts::random_token();
             (t.clone(), Some(t))
         }
     };
-    if !req.method().is_safe() {
-        let (sent, r) = sent_token(req).await?;
+    if write {
+        let (sent, r) = read_body(req, access.max_body).await?;
         req = r;
-        if new_csrf.is_some() || !sent.is_some_and(|s| same(&s, &csrf)) {
+        let fresh = new_csrf.is_some() && user.is_none();
+        if fresh || !sent.is_some_and(|s| same(&s, &csrf)) {
             return Err(AppError::Stale);
         }
     }
 
-    let user = match jar.get(SESSION_COOKIE) {
-        Some(c) if !access.roles.is_empty() || req.uri().path() == "/login" => {
-            let mut conn = st.db.conn().await?;
-            accounts::session_user(&mut conn.ex(), c.value()).await?
-        }
-        _ => None,
-    };
     let tgt = if access.roles.is_empty() || user.is_none() { None } else { target(st, access.scope, params).await? };
-    decide(user.as_ref(), access, tgt)?;
+    decide(user.as_ref(), access, write, tgt.as_ref())?;
     if let Some(u) = user {
+        if let Some(reach) = Reach::of(&u) {
+            req.extensions_mut().insert(reach);
+        }
         req.extensions_mut().insert(CurrentUser(u));
     }
     req.extensions_mut().insert(CsrfToken(csrf));
@@ -337,26 +400,45 @@ mod tests {
             password_hash: None,
             created_at: chrono::Utc::now(),
             archived_at: None,
+            notice: String::new(),
         }
+    }
+
+    fn of(district: i64, school: i64, people: &[i64]) -> Parties {
+        Parties { district, schools: vec![school], people: people.to_vec() }
     }
 
     #[test]
     fn librarian_edits_only_own_school_and_reads_district_cards() {
         let lib = user(Role::Librarian, Some(1), Some(10));
-        let edit = Access::on(EDITORS, Scope::School("school"));
-        assert!(decide(Some(&lib), edit, Some((1, 10))).is_ok());
-        assert!(matches!(decide(Some(&lib), edit, Some((1, 11))), Err(AppError::Forbidden(_))));
-        let read = Access::on(DISTRICT, Scope::DistrictOfSchool("school"));
-        assert!(decide(Some(&lib), read, Some((1, 11))).is_ok());
+        let edit = Access::on(EDITORS, Scope::School(Kind::School, "school"));
+        assert!(decide(Some(&lib), edit, true, Some(&of(1, 10, &[]))).is_ok());
+        assert!(matches!(decide(Some(&lib), edit, true, Some(&of(1, 11, &[]))), Err(AppError::Forbidden(_))));
+        let read = Access::on(DISTRICT, Scope::District(Kind::School, "school"));
+        assert!(decide(Some(&lib), read, false, Some(&of(1, 11, &[]))).is_ok());
+    }
+
+    #[test]
+    fn librarian_edits_only_own_record() {
+        let lib = user(Role::Librarian, Some(1), Some(10));
+        let own = Access::on(EDITORS, Scope::Own(Kind::Librarian, "librarian"));
+        assert!(decide(Some(&lib), own, true, Some(&of(1, 10, &[1]))).is_ok());
+        assert!(matches!(decide(Some(&lib), own, true, Some(&of(1, 10, &[2]))), Err(AppError::Forbidden(_))));
+        let head = user(Role::Head, Some(1), None);
+        assert!(decide(Some(&head), own, true, Some(&of(1, 10, &[2]))).is_ok());
     }
 
     #[test]
     fn nothing_crosses_districts_and_observer_never_writes() {
         let head = user(Role::Head, Some(1), None);
-        let edit = Access::on(EDITORS, Scope::School("school"));
-        assert!(matches!(decide(Some(&head), edit, Some((2, 20))), Err(AppError::NotFound)));
+        let edit = Access::on(EDITORS, Scope::School(Kind::School, "school"));
+        assert!(matches!(decide(Some(&head), edit, true, Some(&of(2, 20, &[]))), Err(AppError::NotFound)));
         let obs = user(Role::Observer, Some(1), None);
-        assert!(matches!(decide(Some(&obs), edit, Some((1, 10))), Err(AppError::Forbidden(_))));
-        assert!(matches!(decide(None, edit, Some((1, 10))), Err(AppError::Unauthorized)));
+        let e = decide(Some(&obs), edit, true, Some(&of(1, 10, &[]))).unwrap_err();
+        assert!(e.to_string().contains("не меняет"), "{e}");
+        let audit = Access::to(HEAD);
+        let e = decide(Some(&obs), audit, false, None).unwrap_err();
+        assert!(!e.to_string().contains("меня"), "a page that only reads is not refused for writing: {e}");
+        assert!(matches!(decide(None, edit, true, Some(&of(1, 10, &[]))), Err(AppError::Unauthorized)));
     }
 }

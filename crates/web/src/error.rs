@@ -32,6 +32,9 @@ pub enum AppError {
     /// 422 with messages per form field.
     #[error("{0}")]
     Fields(FieldErrors),
+    /// 413: a body larger than the route reads.
+    #[error("{0}")]
+    TooLarge(String),
     /// 429: too many attempts.
     #[error("{0}")]
     TooMany(String),
@@ -50,6 +53,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

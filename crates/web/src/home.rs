@@ -2,17 +2,28 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use chrono::Months;
 use domain::{Role, SchoolYear};
 use store::directory::{self, Librarian, School};
-use store::{accounts, ListQuery};
+use store::{accounts, ListQuery, Reach};
 
-use crate::authz::{Ctx, CurrentUser};
+use crate::authz::{Access, Ctx, CurrentUser, PUBLIC, SIGNED_IN};
 use crate::error::Result;
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views::Show;
-use crate::AppState;
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        r(M::GET, "/health", Access::to(PUBLIC), get(health)),
+        r(M::GET, "/static/{file}", Access::to(PUBLIC), get(static_file)),
+        r(M::GET, "/favicon.ico", Access::to(PUBLIC), get(favicon)),
+        r(M::GET, "/", Access::to(SIGNED_IN), get(dashboard)),
+    ]
+}
 
 pub async fn health(State(st): State<AppState>) -> Response {
     match st.db.conn().await {
@@ -31,7 +42,13 @@ const STATIC: &[(&str, &str, &[u8])] = &[
     ("htmx.min.js", "text/javascript", include_bytes!("../static/htmx.min.js")),
     ("app.css", "text/css", include_bytes!("../static/app.css")),
     ("app.js", "text/javascript", include_bytes!("../static/app.js")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];
+
+/// Browsers ask for /favicon.ico whatever the page says; answer with the same icon.
+pub async fn favicon() -> Response {
+    static_file(Path("favicon.svg".into())).await
+}
 
 pub async fn static_file(Path(file): Path<String>) -> Response {
     match STATIC.iter().find(|(name, _, _)| *name == file) {
@@ -59,6 +76,7 @@ struct Dashboard {
     districts: i64,
     users: i64,
     today: chrono::NaiveDate,
+    notice: String,
 }
 
 pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Html<String>> {
@@ -78,25 +96,28 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         own_passport_filled: false,
         districts: 0,
         users: 0,
-        today: chrono::Local::now().date_naive(),
+        today: domain::clock::today(),
+        notice: user.0.notice.clone(),
     };
     if user.role() == Role::Admin {
         d.districts = directory::list_districts(&mut c.ex()).await?.len() as i64;
         d.users = accounts::list_users(&mut c.ex(), None).await?.len() as i64;
         return Ok(Html(d.render()?));
     }
-    let district = user.district()?;
-    d.district_name = directory::get_district(&mut c.ex(), district).await?.name;
+    let Some(reach) = Reach::of(&user.0) else {
+        return Ok(Html(d.render()?));
+    };
+    d.district_name = directory::get_district(&mut c.ex(), reach.district()).await?.name;
     let one = ListQuery { per_page: 1, page: 1, ..Default::default() };
-    d.schools = directory::list_schools(&mut c.ex(), district, &one).await?.total;
-    let libs = directory::list_librarians(&mut c.ex(), district, user.own_school_only(), &ListQuery::all()).await?;
+    d.schools = directory::list_schools(&mut c.ex(), &reach, &one).await?.total;
+    let libs = directory::list_librarians(&mut c.ex(), &reach, None, &ListQuery::all()).await?;
     d.librarians = libs.total;
-    let horizon = chrono::Local::now().date_naive().checked_add_months(Months::new(6)).unwrap_or_default();
+    let horizon = d.today.checked_add_months(Months::new(6)).unwrap_or_default();
     d.attestation_soon =
         libs.items.iter().filter(|l| l.next_attestation_date.is_some_and(|n| n <= horizon)).cloned().collect();
     d.attestation_soon.sort_by_key(|l| l.next_attestation_date);
     d.no_consent = libs.items.iter().filter(|l| l.consent_processing_date.is_none()).count() as i64;
-    d.passports_filled = directory::district_passports(&mut c.ex(), district, year).await?.len();
+    d.passports_filled = directory::district_passports(&mut c.ex(), &reach, year).await?.len();
     if let Some(school) = user.0.school_id {
         d.own_school = Some(directory::get_school(&mut c.ex(), school).await?);
         d.own_passport_filled = directory::get_passport(&mut c.ex(), school, year).await?.is_some();

@@ -7,42 +7,25 @@ pub mod authz;
 pub mod directory;
 pub mod error;
 pub mod home;
-pub mod imports;
 pub mod routes;
+pub mod state;
 pub mod views;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::Method;
+use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 use store::Db;
 
-use crate::authz::{Access, Ctx};
+use crate::authz::Ctx;
 use crate::error::AppError;
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Mark cookies Secure: on when the site is served over HTTPS (behind a proxy).
-    pub secure_cookies: bool,
-    /// How the site is reached from outside, for invitation links.
-    pub public_url: String,
-    /// Behind a load balancer: take the client's address from X-Forwarded-For (for the login
-    /// rate limit). Off when clients connect directly, or they could forge it.
-    pub trust_proxy: bool,
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub access: Arc<HashMap<(Method, String), Access>>,
-}
+pub use crate::state::{AppState, Config};
 
 /// The whole application: every route from the table, behind the access guard.
 pub fn app(db: Db, config: Config) -> Router {
@@ -57,18 +40,58 @@ pub fn app(db: Db, config: Config) -> Router {
         .route_layer(from_fn_with_state(state.clone(), authz::guard))
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn(render_errors))
-        .layer(DefaultBodyLimit::max(authz::MAX_BODY))
+        .layer(from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(authz::MAX_UPLOAD))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::DEBUG))
+                .on_request(())
+                .on_response(log_response),
         )
         .with_state(state)
+}
+
+/// Requests are logged at DEBUG; slow ones at INFO, failed ones at WARN, so a busy day does not
+/// fill the disk with lines nobody reads.
+fn log_response(resp: &Response, latency: Duration, _: &tracing::Span) {
+    let status = resp.status().as_u16();
+    let ms = latency.as_millis() as u64;
+    if status >= 500 {
+        tracing::warn!(status, ms, "request failed");
+    } else if ms >= 1000 {
+        tracing::info!(status, ms, "slow request");
+    } else {
+        tracing::debug!(status, ms, "request");
+    }
+}
+
+/// Headers every answer carries: no inline scripts or styles, no framing, no type sniffing, no
+/// referrer to other sites, and nothing kept in the cache of a shared school computer.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    if !cacheable {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    resp
 }
 
 /// Serves until Ctrl-C; sessions and all state are in the database, so any number of processes
 /// may serve one PostgreSQL database.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) -> std::io::Result<()> {
+    tokio::spawn(purge_periodically(db.clone()));
     let app = app(db, config);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -77,11 +100,23 @@ pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) ->
         .await
 }
 
+/// Forgets expired sessions, links and sign-in throttling every ten minutes.
+async fn purge_periodically(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app::accounts::purge(&db).await {
+            Ok(n) if n > 0 => tracing::debug!(rows = n, "purged expired sessions and links"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purge of expired sessions failed"),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
     ctx: Ctx,
-    status: u16,
     title: &'static str,
     message: String,
 }
@@ -123,12 +158,13 @@ async fn render_errors(req: Request, next: Next) -> Response {
         403 => "Нет доступа",
         404 => "Не найдено",
         405 => "Неверный запрос",
+        413 => "Слишком большой запрос",
         422 => "Данные не приняты",
         429 => "Слишком много попыток",
         500 => "Ошибка сервера",
         _ => "Ошибка",
     };
-    let page = ErrorPage { ctx, status: status.as_u16(), title, message: err.to_string() };
+    let page = ErrorPage { ctx, title, message: err.to_string() };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, err.to_string()).into_response(),

@@ -14,9 +14,9 @@ pub fn iso(d: &Option<NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
-/// An instant in Moscow time, ДД.ММ.ГГГГ ЧЧ:ММ.
+/// An instant in the installation's time zone, ДД.ММ.ГГГГ ЧЧ:ММ.
 pub fn moment(t: &DateTime<Utc>) -> String {
-    (*t + chrono::Duration::hours(3)).format("%d.%m.%Y %H:%M").to_string()
+    app::directory::moment(*t)
 }
 
 /// The Russian plural form for a count: 1 округ, 2 округа, 5 округов.
@@ -29,7 +29,28 @@ pub fn plural(n: &i64, one: &'static str, few: &'static str, many: &'static str)
     }
 }
 
+/// A count as Russian tables print it: thousands apart by a narrow no-break space («14 100»).
 pub fn num(n: &Option<i64>) -> String {
+    n.map(grouped).unwrap_or_default()
+}
+
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if n < 0 {
+        out.push('−');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count as a form field holds it: plain digits.
+pub fn plain(n: &Option<i64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
@@ -48,6 +69,8 @@ pub struct ListParams {
     pub page: String,
     pub archived: Option<String>,
     pub school: String,
+    /// A named filter of the list (`no_consent`), as the dashboard's tiles link to it.
+    pub filter: String,
 }
 
 pub const PER_PAGE: i64 = 25;
@@ -61,6 +84,7 @@ impl ListParams {
             page: self.page().max(1),
             per_page: PER_PAGE,
             archived: self.archived.is_some(),
+            filter: self.filter.chars().take(32).collect(),
         }
     }
     pub fn page(&self) -> i64 {
@@ -69,8 +93,9 @@ impl ListParams {
     pub fn school(&self) -> Option<i64> {
         self.school.trim().parse().ok()
     }
+    /// Every row, for an export: at most [`store::MAX_EXPORT`], which no district reaches.
     pub fn everything(&self) -> store::ListQuery {
-        store::ListQuery { page: 1, per_page: 1_000_000, ..self.query() }
+        store::ListQuery { page: 1, per_page: store::MAX_EXPORT, ..self.query() }
     }
 }
 
@@ -99,6 +124,9 @@ impl ListView {
         if self.params.archived.is_some() {
             s.push_str("&archived=1");
         }
+        if !self.params.filter.is_empty() {
+            s.push_str(&format!("&filter={}", enc(&self.params.filter)));
+        }
         if page > 1 {
             s.push_str(&format!("&page={page}"));
         }
@@ -125,6 +153,9 @@ impl ListView {
         let mut s = format!("{path}?q={}&sort={}", enc(&self.params.q), enc(&self.params.sort));
         if self.params.archived.is_some() {
             s.push_str("&archived=1");
+        }
+        if !self.params.filter.is_empty() {
+            s.push_str(&format!("&filter={}", enc(&self.params.filter)));
         }
         s
     }
@@ -182,5 +213,16 @@ impl Show for Option<i64> {
 impl Show for Option<f64> {
     fn ru(&self) -> String {
         dec(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped_by_a_narrow_space() {
+        assert_eq!(super::grouped(14100), "14\u{202F}100");
+        assert_eq!(super::grouped(1234567), "1\u{202F}234\u{202F}567");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(-1000), "−1\u{202F}000");
     }
 }

@@ -3,7 +3,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::audit::{self, Actor, Change};
-use crate::{now, on, Error, Ex};
+use crate::{now, on, Error, Ex, OrTaken};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct District {
@@ -14,18 +14,25 @@ pub struct District {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+fn name_error(message: String) -> Error {
+    let mut f = domain::FieldErrors::default();
+    f.add("name", message);
+    Error::Fields(f)
+}
+
 pub async fn create_district(ex: &mut Ex<'_>, actor: &Actor, name: &str, region: &str) -> Result<i64, Error> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid("Название округа: обязательное поле".into()));
+        return Err(name_error("Название округа: обязательное поле".into()));
     }
     let taken: Option<(i64,)> =
         on!(ex, c => sqlx::query_as("SELECT id FROM districts WHERE name = $1").bind(name).fetch_optional(c).await)?;
     if taken.is_some() {
-        return Err(Error::Invalid(format!("Округ «{name}» уже есть")));
+        return Err(name_error(format!("Округ «{name}» уже есть")));
     }
     let id: (i64,) = on!(ex, c => sqlx::query_as("INSERT INTO districts (name, region, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name).bind(region.trim()).bind(now()).fetch_one(c).await)?;
+        .bind(name).bind(region.trim()).bind(now()).fetch_one(c).await)
+        .or_taken("name", format!("Округ «{name}» уже есть"))?;
     audit::record(
         ex,
         actor,

@@ -5,9 +5,10 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::audit::{self, json, Actor, Change};
-use crate::{exec, now, on, Error, Ex, ListQuery, Page};
+use crate::{exec, now, on, Error, Ex, ListQuery, Page, Reach};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Librarian {
     pub id: i64,
     pub district_id: i64,
@@ -57,6 +58,7 @@ impl Librarian {
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Course {
     pub id: i64,
     pub librarian_id: i64,
@@ -225,36 +227,36 @@ pub async fn librarian_of_user(ex: &mut Ex<'_>, user_id: i64) -> Result<Option<L
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(c).await)?)
 }
 
-/// (district, school) of a librarian record, for access checks.
-pub async fn librarian_scope(ex: &mut Ex<'_>, id: i64) -> Result<Option<(i64, i64)>, Error> {
-    Ok(
-        on!(ex, c => sqlx::query_as("SELECT district_id, school_id FROM librarians WHERE id = $1").bind(id).fetch_optional(c).await)?,
-    )
-}
-
 pub async fn link_librarian_user(ex: &mut Ex<'_>, id: i64, user_id: i64) -> Result<(), Error> {
     exec!(ex, c => sqlx::query("UPDATE librarians SET user_id = $1 WHERE id = $2").bind(user_id).bind(id).execute(c).await)?;
     Ok(())
 }
 
-/// Librarians of a district; `school` narrows to one school.
+/// Librarians in the caller's reach (a librarian sees their own school's); `school` narrows further.
 pub async fn list_librarians(
     ex: &mut Ex<'_>,
-    district_id: i64,
+    reach: &Reach,
     school: Option<i64>,
     q: &ListQuery,
 ) -> Result<Page<Librarian>, Error> {
+    let (district_id, own) = (reach.district(), reach.school());
     let (limit, offset) = q.limit_offset();
     let pattern = text::like_pattern(&q.q);
-    let filter = "l.district_id = $1 AND l.search LIKE $2 ESCAPE '\\' AND (l.archived_at IS NULL OR $3) AND ($4 IS NULL OR l.school_id = $4)";
+    let mut filter = "l.district_id = $1 AND l.search LIKE $2 ESCAPE '\\' AND (l.archived_at IS NULL OR $3)
+        AND ($4 IS NULL OR l.school_id = $4) AND ($5 IS NULL OR l.school_id = $5)"
+        .to_string();
+    if q.filter == "no_consent" {
+        filter.push_str(" AND l.consent_processing_date IS NULL");
+    }
     let sql = format!(
-        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE {filter} ORDER BY {} LIMIT $5 OFFSET $6",
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE {filter} ORDER BY {} LIMIT $6 OFFSET $7",
         q.order_by(LIBRARIAN_SORTS, "l.id")
     );
     let items: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
-        .bind(limit).bind(offset).fetch_all(c).await)?;
+        .bind(own).bind(limit).bind(offset).fetch_all(c).await)?;
     let sql = format!("SELECT COUNT(*) FROM librarians l WHERE {filter}");
-    let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school).fetch_one(c).await)?;
+    let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
+        .bind(own).fetch_one(c).await)?;
     Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
 }
 

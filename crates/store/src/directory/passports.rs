@@ -5,9 +5,10 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::audit::{self, json, Actor, Change};
-use crate::{exec, now, on, Error, Ex};
+use crate::{exec, now, on, Error, Ex, Reach};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Passport {
     pub school_id: i64,
     pub school_year: i64,
@@ -26,6 +27,47 @@ pub struct Passport {
     pub staff: Option<i64>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<i64>,
+    /// `draft`, `submitted` or `accepted` (see [`PassportState`]).
+    pub state: String,
+}
+
+/// Where a passport is on its way: the school fills a draft and submits it, the head accepts it
+/// (or returns it to a draft). Only a draft is edited, so the head's summary shows what is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassportState {
+    Draft,
+    Submitted,
+    Accepted,
+}
+
+impl PassportState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PassportState::Draft => "draft",
+            PassportState::Submitted => "submitted",
+            PassportState::Accepted => "accepted",
+        }
+    }
+    pub fn parse(s: &str) -> PassportState {
+        match s {
+            "submitted" => PassportState::Submitted,
+            "accepted" => PassportState::Accepted,
+            _ => PassportState::Draft,
+        }
+    }
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            PassportState::Draft => "черновик",
+            PassportState::Submitted => "сдан",
+            PassportState::Accepted => "принят",
+        }
+    }
+}
+
+impl Passport {
+    pub fn state(&self) -> PassportState {
+        PassportState::parse(&self.state)
+    }
 }
 
 impl Passport {
@@ -50,7 +92,7 @@ impl Passport {
 
 const COLS: &str =
     "school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main, fund_textbooks,
-    fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by";
+    fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by, state";
 
 pub async fn get_passport(ex: &mut Ex<'_>, school_id: i64, year: SchoolYear) -> Result<Option<Passport>, Error> {
     let sql = format!("SELECT {COLS} FROM library_passports WHERE school_id = $1 AND school_year = $2");
@@ -64,13 +106,16 @@ pub async fn passport_years(ex: &mut Ex<'_>, school_id: i64) -> Result<Vec<Schoo
     Ok(rows.into_iter().filter_map(|(y,)| SchoolYear::starting(y as i32)).collect())
 }
 
-/// Every passport of a district for a year, keyed by school.
-pub async fn district_passports(ex: &mut Ex<'_>, district_id: i64, year: SchoolYear) -> Result<Vec<Passport>, Error> {
+/// Every passport in the caller's reach for a year, of schools not archived.
+pub async fn district_passports(ex: &mut Ex<'_>, reach: &Reach, year: SchoolYear) -> Result<Vec<Passport>, Error> {
     let sql = format!(
-        "SELECT {} FROM library_passports p JOIN schools s ON s.id = p.school_id WHERE s.district_id = $1 AND p.school_year = $2",
+        "SELECT {} FROM library_passports p JOIN schools s ON s.id = p.school_id
+         WHERE s.district_id = $1 AND p.school_year = $2 AND s.archived_at IS NULL AND ($3 IS NULL OR s.id = $3)",
         COLS.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
     );
-    Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(year.start_year() as i64).fetch_all(c).await)?)
+    Ok(
+        on!(ex, c => sqlx::query_as(&sql).bind(reach.district()).bind(year.start_year() as i64).bind(reach.school()).fetch_all(c).await)?,
+    )
 }
 
 pub async fn save_passport(
@@ -85,7 +130,8 @@ pub async fn save_passport(
     if before.as_ref().map(Passport::fields).as_ref() == Some(f) {
         return Ok(());
     }
-    exec!(ex, c => sqlx::query(
+    // Guarded: only a draft changes, even if it was submitted between our read and this write.
+    let written = exec!(ex, c => sqlx::query(
         "INSERT INTO library_passports (school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main,
            fund_textbooks, fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -93,11 +139,15 @@ pub async fn save_passport(
            reading_seats = excluded.reading_seats, computers = excluded.computers, internet = excluded.internet,
            fund_main = excluded.fund_main, fund_textbooks = excluded.fund_textbooks, fund_fiction = excluded.fund_fiction,
            fund_periodicals = excluded.fund_periodicals, readers = excluded.readers, visits = excluded.visits,
-           loans = excluded.loans, staff = excluded.staff, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
+           loans = excluded.loans, staff = excluded.staff, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+         WHERE library_passports.state = 'draft'")
         .bind(school_id).bind(year.start_year() as i64).bind(f.rooms).bind(f.area_m2).bind(f.reading_seats).bind(f.computers)
         .bind(f.internet).bind(f.fund_main).bind(f.fund_textbooks).bind(f.fund_fiction).bind(f.fund_periodicals)
         .bind(f.readers).bind(f.visits).bind(f.loans).bind(f.staff).bind(now()).bind(actor.user_id)
         .execute(c).await)?;
+    if written == 0 {
+        return Err(not_a_draft());
+    }
     audit::record(
         ex,
         actor,
@@ -113,4 +163,50 @@ pub async fn save_passport(
     )
     .await?;
     Ok(())
+}
+
+fn not_a_draft() -> Error {
+    Error::Invalid(
+        "Паспорт уже сдан руководителю МО и не редактируется. Чтобы внести исправления, попросите руководителя вернуть его на доработку".into(),
+    )
+}
+
+/// Moves a passport from one state to another; refused when it is no longer in `from`
+/// (someone else moved it first).
+pub async fn set_passport_state(
+    ex: &mut Ex<'_>,
+    actor: &Actor,
+    school_id: i64,
+    year: SchoolYear,
+    from: PassportState,
+    to: PassportState,
+) -> Result<(), Error> {
+    let school = super::get_school(ex, school_id).await?;
+    let n = exec!(ex, c => sqlx::query(
+        "UPDATE library_passports SET state = $1, updated_at = $2, updated_by = $3 WHERE school_id = $4 AND school_year = $5 AND state = $6")
+        .bind(to.code()).bind(now()).bind(actor.user_id).bind(school_id).bind(year.start_year() as i64).bind(from.code())
+        .execute(c).await)?;
+    if n == 0 {
+        return Err(Error::Invalid(format!(
+            "Паспорт за {year} не в состоянии «{}»: обновите страницу — его состояние уже изменилось",
+            from.title_ru()
+        )));
+    }
+    let summary = match to {
+        PassportState::Submitted => {
+            format!("Паспорт библиотеки «{}» за {year} сдан руководителю МО", school.short_name)
+        }
+        PassportState::Accepted => format!("Паспорт библиотеки «{}» за {year} принят", school.short_name),
+        PassportState::Draft => format!("Паспорт библиотеки «{}» за {year} возвращён на доработку", school.short_name),
+    };
+    let change = Change {
+        action: "state",
+        entity: "passport",
+        entity_id: Some(school_id),
+        district_id: Some(school.district_id),
+        summary,
+        before: Some(serde_json::json!({ "state": from.code() })),
+        after: Some(serde_json::json!({ "state": to.code() })),
+    };
+    audit::record(ex, actor, change).await
 }

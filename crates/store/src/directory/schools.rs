@@ -5,9 +5,10 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::audit::{self, json, Actor, Change};
-use crate::{exec, now, on, Error, Ex, ListQuery, Page};
+use crate::{exec, now, on, Error, Ex, ListQuery, OrTaken, Page, Reach};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct School {
     pub id: i64,
     pub district_id: i64,
@@ -90,7 +91,9 @@ pub async fn school_conflicts(
     Ok(e)
 }
 
-pub async fn create_school(ex: &mut Ex<'_>, actor: &Actor, district_id: i64, f: &SchoolFields) -> Result<i64, Error> {
+/// Adds a school to the caller's district.
+pub async fn create_school(ex: &mut Ex<'_>, reach: &Reach, f: &SchoolFields) -> Result<i64, Error> {
+    let (actor, district_id) = (&reach.actor(), reach.district());
     let conflicts = school_conflicts(ex, district_id, f, None).await?;
     if !conflicts.is_empty() {
         return Err(conflicts.into());
@@ -101,7 +104,8 @@ pub async fn create_school(ex: &mut Ex<'_>, actor: &Actor, district_id: i64, f: 
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
         .bind(district_id).bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address)
         .bind(&f.director).bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str()))
-        .bind(search_text(f)).bind(t).bind(text::sort_key(&f.short_name)).fetch_one(c).await)?;
+        .bind(search_text(f)).bind(t).bind(text::sort_key(&f.short_name)).fetch_one(c).await)
+        .or_taken("short_name", format!("Школа «{}» или школа с тем же ИНН уже есть", f.short_name))?;
     let after = get_school(ex, id.0).await?;
     audit::record(
         ex,
@@ -135,7 +139,8 @@ pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFi
          email = $7, inn = $8, search = $9, updated_at = $10, sort_key = $12 WHERE id = $11")
         .bind(&f.full_name).bind(&f.short_name).bind(f.kind.code()).bind(&f.address).bind(&f.director)
         .bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str())).bind(search_text(f))
-        .bind(now()).bind(id).bind(text::sort_key(&f.short_name)).execute(c).await)?;
+        .bind(now()).bind(id).bind(text::sort_key(&f.short_name)).execute(c).await)
+    .or_taken("short_name", format!("Школа «{}» или школа с тем же ИНН уже есть", f.short_name))?;
     if before.short_name != f.short_name {
         super::refresh_librarian_search(ex, id).await?;
     }
@@ -188,14 +193,9 @@ pub async fn get_school(ex: &mut Ex<'_>, id: i64) -> Result<School, Error> {
     on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
 
-/// The district a school belongs to, for access checks.
-pub async fn school_district(ex: &mut Ex<'_>, id: i64) -> Result<Option<i64>, Error> {
-    let r: Option<(i64,)> =
-        on!(ex, c => sqlx::query_as("SELECT district_id FROM schools WHERE id = $1").bind(id).fetch_optional(c).await)?;
-    Ok(r.map(|r| r.0))
-}
-
-pub async fn list_schools(ex: &mut Ex<'_>, district_id: i64, q: &ListQuery) -> Result<Page<School>, Error> {
+/// Schools of the caller's district: school cards are open to everyone in the district.
+pub async fn list_schools(ex: &mut Ex<'_>, reach: &Reach, q: &ListQuery) -> Result<Page<School>, Error> {
+    let district_id = reach.district();
     let (limit, offset) = q.limit_offset();
     let pattern = text::like_pattern(&q.q);
     let filter = "district_id = $1 AND search LIKE $2 ESCAPE '\\' AND (archived_at IS NULL OR $3)";
@@ -212,11 +212,8 @@ pub async fn list_schools(ex: &mut Ex<'_>, district_id: i64, q: &ListQuery) -> R
 }
 
 /// A school of the district by its short name (how imports recognise a school they already have).
-pub async fn school_by_short_name(
-    ex: &mut Ex<'_>,
-    district_id: i64,
-    short_name: &str,
-) -> Result<Option<School>, Error> {
+pub async fn school_by_short_name(ex: &mut Ex<'_>, reach: &Reach, short_name: &str) -> Result<Option<School>, Error> {
+    let district_id = reach.district();
     let sql = format!("SELECT {COLS} FROM schools WHERE district_id = $1 AND short_name = $2");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(short_name.trim()).fetch_optional(c).await)?)
 }

@@ -2,23 +2,50 @@
 //! A librarian sees and edits only the records of their own school.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
 use axum::{Form, Json};
 use domain::directory::{Category, CourseInput, LibrarianInput};
 use domain::FieldErrors;
 use formats::xlsx::{self, Cell};
 use serde::Deserialize;
 use store::directory::{self, Course, Librarian, School};
-use store::{ListQuery, Page};
+use store::scope::Kind;
+use store::{ListQuery, Page, Reach};
 
-use crate::authz::{Ctx, CurrentUser};
+use super::{ArchiveForm, ImportSpec};
+use crate::authz::{Access, Ctx, InDistrict, Scope, DISTRICT, EDITORS, HEAD};
 use crate::error::{AppError, Result};
-use crate::imports;
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views::Show;
 use crate::views::{self, ListParams, ListView};
-use crate::AppState;
+
+pub fn routes() -> Vec<RouteDef> {
+    // A librarian reads the records of their own school and changes only their own.
+    let school = Scope::School(Kind::Librarian, "librarian");
+    let own = Scope::Own(Kind::Librarian, "librarian");
+    let mut rows = vec![
+        r(M::GET, "/librarians", Access::to(DISTRICT), get(list)),
+        r(M::GET, "/librarians/export.xlsx", Access::to(DISTRICT), get(export)),
+        r(M::GET, "/librarians/new", Access::to(HEAD), get(new_form)),
+        r(M::POST, "/librarians", Access::to(HEAD), post(create)),
+        r(M::GET, "/librarians/{librarian}", Access::on(DISTRICT, school), get(show)),
+        r(M::GET, "/librarians/{librarian}/edit", Access::on(EDITORS, own), get(edit_form)),
+        r(M::POST, "/librarians/{librarian}", Access::on(EDITORS, own), post(update)),
+        r(M::POST, "/librarians/{librarian}/archive", Access::on(HEAD, school), post(archive)),
+        r(M::POST, "/librarians/{librarian}/courses", Access::on(EDITORS, own), post(add_course)),
+        r(M::POST, "/librarians/{librarian}/courses/{course}/delete", Access::on(EDITORS, own), post(delete_course)),
+        r(M::POST, "/librarians/{librarian}/invite", Access::on(HEAD, school), post(crate::accounts::invite_librarian)),
+        r(M::GET, "/api/librarians", Access::to(DISTRICT), get(api_list)),
+        r(M::GET, "/api/librarians/{librarian}", Access::on(DISTRICT, school), get(api_get)),
+        r(M::PUT, "/api/librarians/{librarian}", Access::on(EDITORS, own), put(api_update)),
+    ];
+    rows.extend(IMPORT.routes::<app::imports::Librarians>());
+    rows
+}
 
 #[derive(Template)]
 #[template(path = "librarians_list.html")]
@@ -31,11 +58,11 @@ struct ListPage {
 pub async fn list(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
-    let page = directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.query()).await?;
+    let page = directory::list_librarians(&mut c.ex(), &reach, None, &p.query()).await?;
     let list = ListView::new("/librarians", p, &page);
     Ok(Html(ListPage { ctx, list, librarians: page.items }.render()?))
 }
@@ -57,10 +84,13 @@ const EXPORT_HEADERS: &[&str] = &[
     "Курсы повышения квалификации",
 ];
 
-pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(p): Query<ListParams>) -> Result<Response> {
+pub async fn export(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Query(p): Query<ListParams>,
+) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let page =
-        directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.everything()).await?;
+    let page = directory::list_librarians(&mut c.ex(), &reach, None, &p.everything()).await?;
     let mut rows = Vec::with_capacity(page.items.len());
     for l in &page.items {
         let courses = directory::list_courses(&mut c.ex(), l.id).await?;
@@ -116,114 +146,74 @@ struct FormPage {
     errors: FieldErrors,
     schools: Vec<School>,
     categories: Vec<(&'static str, &'static str)>,
-    /// A librarian may not move a record to another school.
-    school_fixed: bool,
+    /// A librarian keeps their school, category and attestation dates: the head sets them.
+    head_fields_fixed: bool,
 }
 
 async fn form(
     st: &AppState,
     ctx: Ctx,
-    user: &CurrentUser,
+    reach: &Reach,
     id: Option<i64>,
     school_id: Option<i64>,
     input: LibrarianInput,
     errors: FieldErrors,
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let schools = directory::list_schools(&mut c.ex(), user.district()?, &ListQuery::all()).await?.items;
+    let schools = directory::list_schools(&mut c.ex(), reach, &ListQuery::all()).await?.items;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let categories = Category::ALL.iter().map(|c| (c.code(), c.title_ru())).collect();
-    let page = FormPage { ctx, id, school_id, input, errors, schools, categories, school_fixed: !user.is_head() };
+    let page = FormPage { ctx, id, school_id, input, errors, schools, categories, head_fields_fixed: !reach.is_head() };
     Ok((status, Html(page.render()?)).into_response())
 }
 
 pub async fn new_form(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Response> {
-    form(&st, ctx, &user, None, p.school(), LibrarianInput::default(), FieldErrors::default()).await
+    form(&st, ctx, &reach, None, p.school(), LibrarianInput::default(), FieldErrors::default()).await
 }
 
-async fn save(
-    st: &AppState,
-    user: &CurrentUser,
-    id: Option<i64>,
-    school_id: Option<i64>,
-    input: &LibrarianInput,
-) -> Result<i64> {
-    let mut errors = match input.validate() {
-        Ok(_) => FieldErrors::default(),
-        Err(e) => e,
-    };
-    let mut tx = st.db.begin().await?;
-    let current = match id {
-        Some(id) => Some(directory::get_librarian(&mut tx.ex(), id).await?),
-        None => None,
-    };
-    // A librarian keeps records in their own school; only the head moves people between schools.
-    let kept = current.as_ref().map(|l| l.school_id);
-    let school_id = if user.is_head() { school_id.or(kept) } else { kept };
-    let Some(school_id) = school_id else {
-        errors.add("school_id", "Школа: выберите школу");
-        return Err(AppError::Fields(errors));
-    };
-    if directory::school_district(&mut tx.ex(), school_id).await? != Some(user.district()?) {
-        errors.add("school_id", "Школа не найдена в вашем округе");
+/// Saves and goes to the record, or shows the form again with its messages.
+async fn save_form(st: &AppState, ctx: Ctx, reach: &Reach, id: Option<i64>, f: LibrarianForm) -> Result<Response> {
+    match app::directory::save_librarian(&st.db, reach, id, f.school(), &f.input).await.map_err(AppError::from) {
+        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
+        Err(AppError::Fields(e)) => form(st, ctx, reach, id, f.school(), f.input, e).await,
+        Err(e) => Err(e),
     }
-    if !errors.is_empty() {
-        return Err(AppError::Fields(errors));
-    }
-    let fields = input.validate().map_err(AppError::Fields)?;
-    let id = match id {
-        Some(id) => {
-            directory::update_librarian(&mut tx.ex(), &user.actor(), id, school_id, &fields).await?;
-            id
-        }
-        None => directory::create_librarian(&mut tx.ex(), &user.actor(), school_id, &fields).await?,
-    };
-    tx.commit().await?;
-    Ok(id)
 }
 
 pub async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Form(f): Form<LibrarianForm>,
 ) -> Result<Response> {
-    match save(&st, &user, None, f.school(), &f.input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
-        Err(AppError::Fields(e)) => form(&st, ctx, &user, None, f.school(), f.input, e).await,
-        Err(e) => Err(e),
-    }
+    save_form(&st, ctx, &reach, None, f).await
 }
 
 pub async fn edit_form(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let l = directory::get_librarian(&mut c.ex(), id).await?;
     drop(c);
-    form(&st, ctx, &user, Some(id), Some(l.school_id), l.input(), FieldErrors::default()).await
+    form(&st, ctx, &reach, Some(id), Some(l.school_id), l.input(), FieldErrors::default()).await
 }
 
 pub async fn update(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Form(f): Form<LibrarianForm>,
 ) -> Result<Response> {
-    match save(&st, &user, Some(id), f.school(), &f.input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
-        Err(AppError::Fields(e)) => form(&st, ctx, &user, Some(id), f.school(), f.input, e).await,
-        Err(e) => Err(e),
-    }
+    save_form(&st, ctx, &reach, Some(id), f).await
 }
 
 #[derive(Template)]
@@ -238,15 +228,20 @@ struct ShowPage {
     account_login: String,
     course: CourseInput,
     errors: FieldErrors,
+    /// The login typed for an invitation that was refused, and why.
+    invite_login: String,
+    invite_error: String,
 }
 
-async fn show_page(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn show_page(
     st: &AppState,
     ctx: Ctx,
-    user: &CurrentUser,
+    reach: &Reach,
     id: i64,
     course: CourseInput,
     errors: FieldErrors,
+    invite: (String, String),
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let l = directory::get_librarian(&mut c.ex(), id).await?;
@@ -255,12 +250,19 @@ async fn show_page(
         Some(uid) => store::accounts::user_by_id(&mut c.ex(), uid).await?.login,
         None => String::new(),
     };
-    let total_hours = courses.iter().map(|c| c.hours).sum();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    // A course counts once it has ended: planned courses are listed but not yet summed.
+    let today = domain::clock::today();
+    let total_hours =
+        courses.iter().filter(|c| domain::directory::counts_now(c.end_date, today)).map(|c| c.hours).sum();
+    let ok = errors.is_empty() && invite.1.is_empty();
+    let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let own = reach.user().is_some() && l.user_id == reach.user();
     let page = ShowPage {
         ctx,
-        can_edit: user.can_edit_school(l.school_id),
-        is_head: user.is_head(),
+        can_edit: reach.is_head() || (reach.can_write() && own),
+        is_head: reach.is_head(),
+        invite_login: invite.0,
+        invite_error: invite.1,
         l,
         courses,
         total_hours,
@@ -271,107 +273,89 @@ async fn show_page(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub async fn show(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, Path(id): Path<i64>) -> Result<Response> {
-    show_page(&st, ctx, &user, id, CourseInput::default(), FieldErrors::default()).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ArchiveForm {
-    restore: Option<String>,
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    InDistrict(reach): InDistrict,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    show_page(&st, ctx, &reach, id, CourseInput::default(), FieldErrors::default(), Default::default()).await
 }
 
 pub async fn archive(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Form(f): Form<ArchiveForm>,
 ) -> Result<Redirect> {
-    let mut tx = st.db.begin().await?;
-    directory::set_librarian_archived(&mut tx.ex(), &user.actor(), id, f.restore.is_none()).await?;
-    tx.commit().await?;
+    app::directory::archive_librarian(&st.db, &reach, id, f.archived()).await?;
     Ok(Redirect::to(&format!("/librarians/{id}")))
 }
 
 pub async fn add_course(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Form(input): Form<CourseInput>,
 ) -> Result<Response> {
-    let fields = match input.validate() {
-        Ok(f) => f,
-        Err(e) => return show_page(&st, ctx, &user, id, input, e).await,
-    };
-    let mut tx = st.db.begin().await?;
-    directory::add_course(&mut tx.ex(), &user.actor(), id, &fields).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/librarians/{id}?saved=1#courses")).into_response())
+    match app::directory::add_course(&st.db, &reach, id, &input).await.map_err(AppError::from) {
+        Ok(_) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1#courses")).into_response()),
+        Err(AppError::Fields(e)) => show_page(&st, ctx, &reach, id, input, e, Default::default()).await,
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn delete_course(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path((id, course)): Path<(i64, i64)>,
 ) -> Result<Redirect> {
-    let mut tx = st.db.begin().await?;
-    directory::delete_course(&mut tx.ex(), &user.actor(), id, course).await?;
-    tx.commit().await?;
+    app::directory::delete_course(&st.db, &reach, id, course).await?;
     Ok(Redirect::to(&format!("/librarians/{id}#courses")))
 }
 
-const IMPORT: super::ImportSpec = super::ImportSpec {
+static IMPORT: ImportSpec = ImportSpec {
     title: "Импорт банка данных библиотекарей из XLSX",
     action: "/librarians/import",
     template_link: "/librarians/import/template.xlsx",
     template_name: "Шаблон импорта библиотекарей.xlsx",
     back: "/librarians",
-    columns: imports::LIBRARIAN_COLUMNS,
     notes: &[
             "Школа: краткое наименование точно как в списке школ округа (например, «МБОУ СОШ № 1»).",
             "Квалификационная категория: без категории, соответствие занимаемой должности, первая, высшая, педагог-методист, педагог-наставник.",
             "Даты: ДД.ММ.ГГГГ. Если дата следующей аттестации пуста, она считается как дата аттестации + 5 лет (для первой и высшей категории).",
-            "Согласия (152-ФЗ): дата, когда сотрудник подписал согласие; пусто — согласия нет.",
-            "Сотрудник, который уже есть в этой школе с теми же ФИО, будет обновлён; новый — добавлен.",
+            "Согласия (152-ФЗ): дата, когда библиотекарь подписал(а) согласие; пусто — согласия нет.",
+            "Библиотекарь, который уже есть в этой школе с теми же ФИО, будет обновлён; новый — добавлен.",
             "Если в файле есть ошибка, не записывается ничего: исправьте указанные ячейки и загрузите файл снова.",
         ],
 };
-
-pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
-    Ok(Html(IMPORT.page(ctx).render()?))
-}
-
-pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
-    let district = user.district()?;
-    let result = match super::uploaded_file(mp).await {
-        Ok((name, bytes)) => {
-            imports::import_librarians(&st.db, &user.actor(), district, &bytes, &name, &mut |_, _| {}).await
-        }
-        Err(e) => Err(e),
-    };
-    IMPORT.page(ctx).show(result)
-}
-
-pub async fn template() -> Result<Response> {
-    IMPORT.template()
-}
 
 // JSON API
 
 #[utoipa::path(get, path = "/api/librarians", tag = "Банк данных библиотекарей",
     params(("q" = Option<String>, Query, description = "Поиск"), ("page" = Option<i64>, Query)),
-    responses((status = 200, description = "Страница списка; библиотекарю — только своя школа")))]
+    responses((status = 200, description = "Страница списка; библиотекарю — только своя школа", body = LibrarianPage)))]
 pub async fn api_list(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<Librarian>>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::list_librarians(&mut c.ex(), user.district()?, user.own_school_only(), &p.query()).await?))
+    Ok(Json(directory::list_librarians(&mut c.ex(), &reach, None, &p.query()).await?))
 }
 
-#[derive(serde::Serialize)]
+/// A page of the data bank, as the API answers it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct LibrarianPage {
+    items: Vec<Librarian>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct LibrarianWithCourses {
     #[serde(flatten)]
     librarian: Librarian,
@@ -379,7 +363,7 @@ pub struct LibrarianWithCourses {
 }
 
 #[utoipa::path(get, path = "/api/librarians/{librarian}", tag = "Банк данных библиотекарей", params(("librarian" = i64, Path)),
-    responses((status = 200, description = "Сведения и курсы"), (status = 404)))]
+    responses((status = 200, description = "Сведения и курсы", body = LibrarianWithCourses), (status = 404)))]
 pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<LibrarianWithCourses>> {
     let mut c = st.db.conn().await?;
     let librarian = directory::get_librarian(&mut c.ex(), id).await?;
@@ -389,14 +373,14 @@ pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<
 
 #[utoipa::path(put, path = "/api/librarians/{librarian}", tag = "Банк данных библиотекарей", params(("librarian" = i64, Path)),
     request_body = LibrarianInput,
-    responses((status = 200, description = "Сведения изменены"), (status = 422, description = "Ошибки по полям")))]
+    responses((status = 200, description = "Сведения изменены", body = Librarian), (status = 422, description = "Ошибки по полям")))]
 pub async fn api_update(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Json(input): Json<LibrarianInput>,
 ) -> Result<Json<Librarian>> {
-    save(&st, &user, Some(id), None, &input).await?;
+    app::directory::save_librarian(&st.db, &reach, Some(id), None, &input).await?;
     let mut c = st.db.conn().await?;
     Ok(Json(directory::get_librarian(&mut c.ex(), id).await?))
 }

@@ -2,21 +2,40 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
 use axum::{Form, Json};
 use domain::directory::{PassportFields, PassportInput};
 use domain::{FieldErrors, SchoolYear};
 use formats::xlsx::{self, Cell};
 use serde::Deserialize;
-use store::directory::{self, Passport, School};
-use store::ListQuery;
+use store::directory::{self, Passport, PassportState, School};
+use store::scope::Kind;
+use store::{ListQuery, Reach};
 
-use crate::authz::{Ctx, CurrentUser};
+use crate::authz::{Access, Ctx, InDistrict, Scope, DISTRICT, EDITORS, HEAD, OVERSIGHT};
 use crate::error::{AppError, Result};
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views;
 use crate::views::Show;
-use crate::AppState;
+
+pub fn routes() -> Vec<RouteDef> {
+    let school = Scope::School(Kind::School, "school");
+    vec![
+        r(M::GET, "/passports", Access::to(OVERSIGHT), get(summary)),
+        r(M::GET, "/passports/export.xlsx", Access::to(OVERSIGHT), get(export)),
+        r(M::GET, "/schools/{school}/passport", Access::on(DISTRICT, school), get(show)),
+        r(M::GET, "/schools/{school}/passport/{year}/edit", Access::on(EDITORS, school), get(edit_form)),
+        r(M::POST, "/schools/{school}/passport/{year}", Access::on(EDITORS, school), post(save)),
+        r(M::POST, "/schools/{school}/passport/{year}/submit", Access::on(EDITORS, school), post(submit)),
+        r(M::POST, "/schools/{school}/passport/{year}/accept", Access::on(HEAD, school), post(accept)),
+        r(M::POST, "/schools/{school}/passport/{year}/return", Access::on(HEAD, school), post(send_back)),
+        r(M::GET, "/api/schools/{school}/passports/{year}", Access::on(DISTRICT, school), get(api_get)),
+        r(M::PUT, "/api/schools/{school}/passports/{year}", Access::on(EDITORS, school), put(api_put)),
+    ]
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -38,22 +57,27 @@ fn parse_year(s: &str) -> Result<SchoolYear> {
         .ok_or_else(|| AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026")))
 }
 
-/// The passport's rows as the form and the card show them: (field, label, value).
-fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
+/// The passport's rows as the card shows them (`num` groups thousands) or the form holds them
+/// (`num` = [`views::plain`]): (field, label, value).
+fn rows_with(p: &PassportFields, num: fn(&Option<i64>) -> String) -> Vec<(&'static str, &'static str, String)> {
     vec![
-        ("rooms", "Помещений библиотеки", views::num(&p.rooms)),
+        ("rooms", "Помещений библиотеки", num(&p.rooms)),
         ("area_m2", "Площадь, м²", views::dec(&p.area_m2)),
-        ("reading_seats", "Посадочных мест в читальном зале", views::num(&p.reading_seats)),
-        ("computers", "Компьютеров для читателей и библиотекаря", views::num(&p.computers)),
-        ("fund_main", "Основной фонд, экз.", views::num(&p.fund_main)),
-        ("fund_textbooks", "Фонд учебников, экз.", views::num(&p.fund_textbooks)),
-        ("fund_fiction", "Художественная литература, экз.", views::num(&p.fund_fiction)),
-        ("fund_periodicals", "Периодических изданий, названий", views::num(&p.fund_periodicals)),
-        ("readers", "Читателей", views::num(&p.readers)),
-        ("visits", "Посещений за год", views::num(&p.visits)),
-        ("loans", "Книговыдача за год, экз.", views::num(&p.loans)),
-        ("staff", "Сотрудников библиотеки", views::num(&p.staff)),
+        ("reading_seats", "Посадочных мест в читальном зале", num(&p.reading_seats)),
+        ("computers", "Компьютеров для читателей и библиотекаря", num(&p.computers)),
+        ("fund_main", "Основной фонд, экз.", num(&p.fund_main)),
+        ("fund_textbooks", "Фонд учебников, экз.", num(&p.fund_textbooks)),
+        ("fund_fiction", "Художественная литература, экз.", num(&p.fund_fiction)),
+        ("fund_periodicals", "Периодических изданий, названий", num(&p.fund_periodicals)),
+        ("readers", "Читателей", num(&p.readers)),
+        ("visits", "Посещений за год", num(&p.visits)),
+        ("loans", "Книговыдача за год, экз.", num(&p.loans)),
+        ("staff", "Сотрудников библиотеки", num(&p.staff)),
     ]
+}
+
+fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
+    rows_with(p, views::num)
 }
 
 #[derive(Template)]
@@ -65,13 +89,16 @@ struct ShowPage {
     years: Vec<SchoolYear>,
     passport: Option<Passport>,
     rows: Vec<(&'static str, &'static str, String)>,
+    /// The school may fill it: its own, of an open year, and a draft.
     can_edit: bool,
+    can_submit: bool,
+    is_head: bool,
 }
 
 pub async fn show(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(school): Path<i64>,
     Query(q): Query<YearParam>,
 ) -> Result<Html<String>> {
@@ -84,7 +111,20 @@ pub async fn show(
         years.insert(0, SchoolYear::current());
     }
     let rows = rows(&passport.as_ref().map(Passport::fields).unwrap_or_default());
-    let page = ShowPage { ctx, can_edit: user.can_edit_school(school), school: s, year, years, passport, rows };
+    let state = passport.as_ref().map_or(PassportState::Draft, Passport::state);
+    let open = app::directory::check_passport_year(year).is_ok() && state == PassportState::Draft;
+    let can_edit = reach.can_write() && reach.school().is_none_or(|s| s == school) && open;
+    let page = ShowPage {
+        ctx,
+        can_submit: can_edit && passport.is_some(),
+        can_edit,
+        is_head: reach.is_head(),
+        school: s,
+        year,
+        years,
+        passport,
+        rows,
+    };
     Ok(Html(page.render()?))
 }
 
@@ -125,6 +165,7 @@ pub async fn edit_form(
     Path((school, year)): Path<(i64, String)>,
 ) -> Result<Html<String>> {
     let year = parse_year(&year)?;
+    app::directory::check_passport_year(year)?;
     let mut c = st.db.conn().await?;
     let s = directory::get_school(&mut c.ex(), school).await?;
     let (passport, copied_from) = match directory::get_passport(&mut c.ex(), school, year).await? {
@@ -140,7 +181,7 @@ pub async fn edit_form(
         ctx,
         school: s,
         year,
-        rows: rows(&fields),
+        rows: rows_with(&fields, views::plain),
         internet: fields.internet,
         errors: FieldErrors::default(),
         copied_from,
@@ -148,29 +189,15 @@ pub async fn edit_form(
     Ok(Html(page.render()?))
 }
 
-async fn store_passport(
-    st: &AppState,
-    user: &CurrentUser,
-    school: i64,
-    year: SchoolYear,
-    input: &PassportInput,
-) -> Result<()> {
-    let fields = input.validate().map_err(AppError::Fields)?;
-    let mut tx = st.db.begin().await?;
-    directory::save_passport(&mut tx.ex(), &user.actor(), school, year, &fields).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 pub async fn save(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path((school, year)): Path<(i64, String)>,
     Form(input): Form<PassportInput>,
 ) -> Result<Response> {
     let year = parse_year(&year)?;
-    match store_passport(&st, &user, school, year, &input).await {
+    match app::directory::save_passport(&st.db, &reach, school, year, &input).await.map_err(AppError::from) {
         Ok(()) => {
             Ok(Redirect::to(&format!("/schools/{school}/passport?year={}&saved=1", year.start_year())).into_response())
         }
@@ -183,6 +210,36 @@ pub async fn save(
         }
         Err(e) => Err(e),
     }
+}
+
+async fn move_to(st: &AppState, reach: &Reach, school: i64, year: &str, to: PassportState) -> Result<Redirect> {
+    let year = parse_year(year)?;
+    app::directory::move_passport(&st.db, reach, school, year, to).await?;
+    Ok(Redirect::to(&format!("/schools/{school}/passport?year={}&saved=1", year.start_year())))
+}
+
+pub async fn submit(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Redirect> {
+    move_to(&st, &reach, school, &year, PassportState::Submitted).await
+}
+
+pub async fn accept(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Redirect> {
+    move_to(&st, &reach, school, &year, PassportState::Accepted).await
+}
+
+pub async fn send_back(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Redirect> {
+    move_to(&st, &reach, school, &year, PassportState::Draft).await
 }
 
 /// One line of the district summary: a school and its passport for the year, if filled.
@@ -199,17 +256,13 @@ struct SummaryPage {
     lines: Vec<SummaryRow>,
     totals: PassportFields,
     filled: usize,
+    accepted: usize,
 }
 
-async fn summary_rows(
-    st: &AppState,
-    user: &CurrentUser,
-    year: SchoolYear,
-) -> Result<(Vec<SummaryRow>, PassportFields)> {
-    let district = user.district()?;
+async fn summary_rows(st: &AppState, reach: &Reach, year: SchoolYear) -> Result<(Vec<SummaryRow>, PassportFields)> {
     let mut c = st.db.conn().await?;
-    let schools = directory::list_schools(&mut c.ex(), district, &ListQuery::all()).await?.items;
-    let passports = directory::district_passports(&mut c.ex(), district, year).await?;
+    let schools = directory::list_schools(&mut c.ex(), reach, &ListQuery::all()).await?.items;
+    let passports = directory::district_passports(&mut c.ex(), reach, year).await?;
     let mut totals = PassportFields::default();
     let add = |a: &mut Option<i64>, b: Option<i64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
     let lines: Vec<SummaryRow> = schools
@@ -235,52 +288,66 @@ async fn summary_rows(
 pub async fn summary(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(q): Query<YearParam>,
 ) -> Result<Html<String>> {
     let year = q.year()?;
-    let (lines, totals) = summary_rows(&st, &user, year).await?;
+    let (lines, totals) = summary_rows(&st, &reach, year).await?;
     let filled = lines.iter().filter(|l| l.passport.is_some()).count();
-    Ok(Html(SummaryPage { ctx, year, lines, totals, filled }.render()?))
+    let accepted =
+        lines.iter().filter(|l| l.passport.as_ref().is_some_and(|p| p.state() == PassportState::Accepted)).count();
+    Ok(Html(SummaryPage { ctx, year, lines, totals, filled, accepted }.render()?))
 }
 
-pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(q): Query<YearParam>) -> Result<Response> {
+pub async fn export(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Query(q): Query<YearParam>,
+) -> Result<Response> {
     let year = q.year()?;
-    let (lines, _) = summary_rows(&st, &user, year).await?;
-    let mut headers = vec!["Школа"];
+    let (lines, totals) = summary_rows(&st, &reach, year).await?;
+    let mut headers = vec!["Школа", "Состояние"];
     let blank = rows(&PassportFields::default());
     headers.extend(blank.iter().map(|(_, l, _)| *l));
     headers.push("Интернет");
-    let data: Vec<Vec<Cell>> = lines
+    let cells = |p: &PassportFields| {
+        let mut r = vec![Cell::Int(p.rooms), Cell::Float(p.area_m2)];
+        r.extend(
+            [
+                p.reading_seats,
+                p.computers,
+                p.fund_main,
+                p.fund_textbooks,
+                p.fund_fiction,
+                p.fund_periodicals,
+                p.readers,
+                p.visits,
+                p.loans,
+                p.staff,
+            ]
+            .map(Cell::Int),
+        );
+        r
+    };
+    let mut data: Vec<Vec<Cell>> = lines
         .iter()
         .map(|l| {
             let mut r = vec![Cell::Text(l.school.short_name.clone())];
             match &l.passport {
                 Some(p) => {
-                    r.extend([p.rooms].map(Cell::Int));
-                    r.push(Cell::Float(p.area_m2));
-                    r.extend(
-                        [
-                            p.reading_seats,
-                            p.computers,
-                            p.fund_main,
-                            p.fund_textbooks,
-                            p.fund_fiction,
-                            p.fund_periodicals,
-                            p.readers,
-                            p.visits,
-                            p.loans,
-                            p.staff,
-                        ]
-                        .map(Cell::Int),
-                    );
+                    r.push(Cell::Text(p.state().title_ru().into()));
+                    r.extend(cells(&p.fields()));
                     r.push(Cell::Text(if p.internet { "да" } else { "нет" }.into()));
                 }
-                None => r.push(Cell::Text("паспорт не заполнен".into())),
+                None => r.push(Cell::Text("не заполнен".into())),
             }
             r
         })
         .collect();
+    // The same «Итого» row as the page.
+    let mut total = vec![Cell::Text("Итого".into()), Cell::Text(String::new())];
+    total.extend(cells(&totals));
+    data.push(total);
     let bytes = xlsx::write_table(&format!("Паспорта {}", year.to_string().replace('/', "-")), &headers, &data, None)?;
     Ok(views::xlsx(&format!("Паспорта библиотек {}.xlsx", year.to_string().replace('/', "-")), bytes))
 }
@@ -289,7 +356,7 @@ pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(q): Que
 
 #[utoipa::path(get, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
     params(("school" = i64, Path), ("year" = String, Path, description = "Учебный год: 2025 или 2025-2026")),
-    responses((status = 200, description = "Паспорт"), (status = 404, description = "Паспорт за этот год не заполнен")))]
+    responses((status = 200, description = "Паспорт", body = Passport), (status = 404, description = "Паспорт за этот год не заполнен")))]
 pub async fn api_get(State(st): State<AppState>, Path((school, year)): Path<(i64, String)>) -> Result<Json<Passport>> {
     let year = parse_year(&year)?;
     let mut c = st.db.conn().await?;
@@ -298,15 +365,15 @@ pub async fn api_get(State(st): State<AppState>, Path((school, year)): Path<(i64
 
 #[utoipa::path(put, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
     params(("school" = i64, Path), ("year" = String, Path)), request_body = PassportInput,
-    responses((status = 200, description = "Паспорт сохранён"), (status = 422, description = "Ошибки по полям")))]
+    responses((status = 200, description = "Паспорт сохранён", body = Passport), (status = 422, description = "Ошибки по полям")))]
 pub async fn api_put(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path((school, year)): Path<(i64, String)>,
     Json(input): Json<PassportInput>,
 ) -> Result<Json<Passport>> {
     let year = parse_year(&year)?;
-    store_passport(&st, &user, school, year, &input).await?;
+    app::directory::save_passport(&st.db, &reach, school, year, &input).await?;
     let mut c = st.db.conn().await?;
     Ok(Json(directory::get_passport(&mut c.ex(), school, year).await?.ok_or(AppError::NotFound)?))
 }

@@ -1,23 +1,46 @@
 //! Schools: list, card, create and edit forms, archive, XLSX import and export, JSON API.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
 use axum::{Form, Json};
 use domain::directory::{SchoolInput, SchoolKind};
 use domain::{FieldErrors, SchoolYear};
 use formats::xlsx::{self, Cell};
-use serde::Deserialize;
 use store::directory::{self, Librarian, School};
+use store::scope::Kind;
 use store::{ListQuery, Page};
 
-use crate::authz::{Ctx, CurrentUser};
+use super::{ArchiveForm, ImportSpec};
+use crate::authz::{Access, Ctx, InDistrict, Scope, DISTRICT, EDITORS, HEAD};
 use crate::error::{AppError, Result};
-use crate::imports;
+use crate::routes::{r, RouteDef};
+use crate::state::AppState;
 use crate::views::Show;
 use crate::views::{self, ListParams, ListView};
-use crate::AppState;
+
+pub fn routes() -> Vec<RouteDef> {
+    let own = Scope::School(Kind::School, "school");
+    let card = Scope::District(Kind::School, "school");
+    let mut rows = vec![
+        r(M::GET, "/schools", Access::to(DISTRICT), get(list)),
+        r(M::GET, "/schools/export.xlsx", Access::to(DISTRICT), get(export)),
+        r(M::GET, "/schools/new", Access::to(HEAD), get(new_form)),
+        r(M::POST, "/schools", Access::to(HEAD), post(create)),
+        r(M::GET, "/schools/{school}", Access::on(DISTRICT, card), get(show)),
+        r(M::GET, "/schools/{school}/edit", Access::on(EDITORS, own), get(edit_form)),
+        r(M::POST, "/schools/{school}", Access::on(EDITORS, own), post(update)),
+        r(M::POST, "/schools/{school}/archive", Access::on(HEAD, own), post(archive)),
+        r(M::GET, "/api/schools", Access::to(DISTRICT), get(api_list)),
+        r(M::POST, "/api/schools", Access::to(HEAD), post(api_create)),
+        r(M::GET, "/api/schools/{school}", Access::on(DISTRICT, card), get(api_get)),
+        r(M::PUT, "/api/schools/{school}", Access::on(EDITORS, own), put(api_update)),
+    ];
+    rows.extend(IMPORT.routes::<app::imports::Schools>());
+    rows
+}
 
 #[derive(Template)]
 #[template(path = "schools_list.html")]
@@ -30,11 +53,11 @@ struct ListPage {
 pub async fn list(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
-    let page = directory::list_schools(&mut c.ex(), user.district()?, &p.query()).await?;
+    let page = directory::list_schools(&mut c.ex(), &reach, &p.query()).await?;
     let list = ListView::new("/schools", p, &page);
     Ok(Html(ListPage { ctx, list, schools: page.items }.render()?))
 }
@@ -51,9 +74,13 @@ const EXPORT_HEADERS: &[&str] = &[
     "В архиве",
 ];
 
-pub async fn export(State(st): State<AppState>, user: CurrentUser, Query(p): Query<ListParams>) -> Result<Response> {
+pub async fn export(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Query(p): Query<ListParams>,
+) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let page = directory::list_schools(&mut c.ex(), user.district()?, &p.everything()).await?;
+    let page = directory::list_schools(&mut c.ex(), &reach, &p.everything()).await?;
     let rows: Vec<Vec<Cell>> = page
         .items
         .iter()
@@ -98,32 +125,28 @@ pub async fn new_form(ctx: Ctx) -> Result<Response> {
     form(ctx, None, SchoolInput { kind: "sosh".into(), ..Default::default() }, FieldErrors::default())
 }
 
-/// Validates and writes; field errors come back for the form.
-async fn save(st: &AppState, user: &CurrentUser, id: Option<i64>, input: &SchoolInput) -> Result<i64> {
-    let fields = input.validate().map_err(AppError::Fields)?;
-    let mut tx = st.db.begin().await?;
-    let id = match id {
-        Some(id) => {
-            directory::update_school(&mut tx.ex(), &user.actor(), id, &fields).await?;
-            id
-        }
-        None => directory::create_school(&mut tx.ex(), &user.actor(), user.district()?, &fields).await?,
-    };
-    tx.commit().await?;
-    Ok(id)
+/// Saves and goes to the card, or shows the form again with its messages.
+async fn save_form(
+    st: &AppState,
+    ctx: Ctx,
+    reach: &store::Reach,
+    id: Option<i64>,
+    input: SchoolInput,
+) -> Result<Response> {
+    match app::directory::save_school(&st.db, reach, id, &input).await.map_err(AppError::from) {
+        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}?saved=1")).into_response()),
+        Err(AppError::Fields(e)) => form(ctx, id, input, e),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Form(input): Form<SchoolInput>,
 ) -> Result<Response> {
-    match save(&st, &user, None, &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}?saved=1")).into_response()),
-        Err(AppError::Fields(e)) => form(ctx, None, input, e),
-        Err(e) => Err(e),
-    }
+    save_form(&st, ctx, &reach, None, input).await
 }
 
 pub async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
@@ -135,15 +158,11 @@ pub async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<i64>
 pub async fn update(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Form(input): Form<SchoolInput>,
 ) -> Result<Response> {
-    match save(&st, &user, Some(id), &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/schools/{id}?saved=1")).into_response()),
-        Err(AppError::Fields(e)) => form(ctx, Some(id), input, e),
-        Err(e) => Err(e),
-    }
+    save_form(&st, ctx, &reach, Some(id), input).await
 }
 
 #[derive(Template)]
@@ -153,6 +172,7 @@ struct ShowPage {
     school: School,
     can_edit: bool,
     can_see_private: bool,
+    is_head: bool,
     librarians: Vec<Librarian>,
     passport_years: Vec<SchoolYear>,
     year: SchoolYear,
@@ -161,52 +181,49 @@ struct ShowPage {
 pub async fn show(
     State(st): State<AppState>,
     ctx: Ctx,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
     let school = directory::get_school(&mut c.ex(), id).await?;
-    let can_edit = user.can_edit_school(id);
-    let can_see_private = user.own_school_only().is_none_or(|s| s == id);
+    let can_see_private = reach.school().is_none_or(|s| s == id);
     let (librarians, passport_years) = if can_see_private {
-        let q = ListQuery::all();
         (
-            directory::list_librarians(&mut c.ex(), school.district_id, Some(id), &q).await?.items,
+            directory::list_librarians(&mut c.ex(), &reach, Some(id), &ListQuery::all()).await?.items,
             directory::passport_years(&mut c.ex(), id).await?,
         )
     } else {
         (vec![], vec![])
     };
-    let page =
-        ShowPage { ctx, school, can_edit, can_see_private, librarians, passport_years, year: SchoolYear::current() };
+    let page = ShowPage {
+        ctx,
+        school,
+        can_edit: reach.can_write() && can_see_private,
+        can_see_private,
+        is_head: reach.is_head(),
+        librarians,
+        passport_years,
+        year: SchoolYear::current(),
+    };
     Ok(Html(page.render()?))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ArchiveForm {
-    restore: Option<String>,
 }
 
 pub async fn archive(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Form(f): Form<ArchiveForm>,
 ) -> Result<Redirect> {
-    let mut tx = st.db.begin().await?;
-    directory::set_school_archived(&mut tx.ex(), &user.actor(), id, f.restore.is_none()).await?;
-    tx.commit().await?;
+    app::directory::archive_school(&st.db, &reach, id, f.archived()).await?;
     Ok(Redirect::to(&format!("/schools/{id}")))
 }
 
-const IMPORT: super::ImportSpec = super::ImportSpec {
+static IMPORT: ImportSpec = ImportSpec {
     title: "Импорт школ из XLSX",
     action: "/schools/import",
     template_link: "/schools/import/template.xlsx",
     template_name: "Шаблон импорта школ.xlsx",
     back: "/schools",
-    columns: imports::SCHOOL_COLUMNS,
     notes: &[
         "Тип: СОШ, СОШ с УИОП, гимназия, лицей, ООШ, НОШ, школа-интернат или другое.",
         "ИНН: 10 цифр; проверяется контрольная цифра.",
@@ -215,67 +232,58 @@ const IMPORT: super::ImportSpec = super::ImportSpec {
     ],
 };
 
-pub async fn import_page(ctx: Ctx) -> Result<Html<String>> {
-    Ok(Html(IMPORT.page(ctx).render()?))
-}
-
-pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp: Multipart) -> Result<Response> {
-    let district = user.district()?;
-    let result = match super::uploaded_file(mp).await {
-        Ok((name, bytes)) => {
-            imports::import_schools(&st.db, &user.actor(), district, &bytes, &name, &mut |_, _| {}).await
-        }
-        Err(e) => Err(e),
-    };
-    IMPORT.page(ctx).show(result)
-}
-
-pub async fn template() -> Result<Response> {
-    IMPORT.template()
-}
-
 // JSON API
 
 #[utoipa::path(get, path = "/api/schools", tag = "Школы",
     params(("q" = Option<String>, Query, description = "Поиск"), ("page" = Option<i64>, Query), ("archived" = Option<String>, Query)),
-    responses((status = 200, description = "Страница списка школ округа")))]
+    responses((status = 200, description = "Страница списка школ округа", body = SchoolPage)))]
 pub async fn api_list(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<School>>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::list_schools(&mut c.ex(), user.district()?, &p.query()).await?))
+    Ok(Json(directory::list_schools(&mut c.ex(), &reach, &p.query()).await?))
+}
+
+/// A page of the schools list, as the API answers it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SchoolPage {
+    items: Vec<School>,
+    total: i64,
+    page: i64,
+    per_page: i64,
 }
 
 #[utoipa::path(get, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)),
-    responses((status = 200, description = "Карточка школы"), (status = 404)))]
+    responses((status = 200, description = "Карточка школы", body = School), (status = 404)))]
 pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<School>> {
     let mut c = st.db.conn().await?;
     Ok(Json(directory::get_school(&mut c.ex(), id).await?))
 }
 
 #[utoipa::path(post, path = "/api/schools", tag = "Школы", request_body = SchoolInput,
-    responses((status = 201, description = "Школа добавлена"), (status = 422, description = "Ошибки по полям")))]
+    responses((status = 201, description = "Школа добавлена", body = School), (status = 422, description = "Ошибки по полям")))]
 pub async fn api_create(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Json(input): Json<SchoolInput>,
 ) -> Result<(StatusCode, Json<School>)> {
-    let id = save(&st, &user, None, &input).await?;
+    let id = app::directory::save_school(&st.db, &reach, None, &input).await?;
     let mut c = st.db.conn().await?;
     Ok((StatusCode::CREATED, Json(directory::get_school(&mut c.ex(), id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)), request_body = SchoolInput,
-    responses((status = 200, description = "Карточка изменена"), (status = 422, description = "Ошибки по полям")))]
+    responses((status = 200, description = "Карточка изменена", body = School), (status = 422, description = "Ошибки по полям")))]
 pub async fn api_update(
     State(st): State<AppState>,
-    user: CurrentUser,
+    InDistrict(reach): InDistrict,
     Path(id): Path<i64>,
     Json(input): Json<SchoolInput>,
 ) -> Result<Json<School>> {
-    save(&st, &user, Some(id), &input).await?;
+    app::directory::save_school(&st.db, &reach, Some(id), &input).await?;
     let mut c = st.db.conn().await?;
     Ok(Json(directory::get_school(&mut c.ex(), id).await?))
 }

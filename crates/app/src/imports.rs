@@ -1,13 +1,15 @@
-//! Imports of schools and librarians from XLSX, shared by the web pages and the CLI.
-//! All-or-nothing: every row is checked first, then all are written in one transaction, and any
-//! problem rolls the whole file back. Problems name the file, sheet, row and column.
+//! Imports from XLSX, shared by the web pages and the CLI: one mechanism that a record kind joins
+//! by implementing [`Kind`]. All-or-nothing: the file is read as a stream within limits, every
+//! row is checked and prepared with no transaction open, then all rows are written in one short
+//! transaction, and any problem rolls the whole file back. Problems name file, sheet, row, column.
 
 use std::collections::HashMap;
+use std::future::Future;
 
-use domain::directory::{LibrarianInput, SchoolInput};
+use domain::directory::{LibrarianFields, LibrarianInput, SchoolFields, SchoolInput};
 use formats::xlsx::{self, Column, Problem, Row, Table};
-use store::audit::{self, Actor, Change};
-use store::{directory, Db};
+use store::audit::{self, Change};
+use store::{directory, Db, Ex, Reach};
 
 /// At most this many problems are listed; a file with more is broken throughout.
 const MAX_PROBLEMS: usize = 50;
@@ -162,7 +164,7 @@ fn stop(mut problems: Vec<Problem>) -> Result<Report, ImportError> {
 /// re-importing a short list never erases what the file does not mention.
 fn keep(row: &Row, key: &str, stored: String) -> String {
     let v = row.get(key);
-    if v.trim().is_empty() {
+    if domain::text::clean(&v).is_empty() {
         stored
     } else {
         v
@@ -199,64 +201,72 @@ fn merged_librarian(r: &Row, l: LibrarianInput) -> LibrarianInput {
     }
 }
 
-/// Records the import in the audit log and commits every row at once.
-async fn finish(
-    mut tx: store::Tx,
-    actor: &Actor,
-    district: i64,
-    entity: &str,
-    summary: String,
-) -> Result<(), ImportError> {
-    let change = Change {
-        action: "import",
-        entity,
-        entity_id: None,
-        district_id: Some(district),
-        summary,
-        before: None,
-        after: None,
-    };
-    audit::record(&mut tx.ex(), actor, change).await?;
-    tx.commit().await?;
-    Ok(())
+/// A record kind that can be imported: its columns, the most rows a district can have of it, how
+/// one row is checked and prepared (reads only, no transaction open) and how it is written.
+pub trait Kind: Send + Sync {
+    type Prepared: Send + Sync;
+    const COLUMNS: &'static [Column];
+    /// More rows than this in one file is a mistake (a district has 10–60 schools).
+    const MAX_ROWS: usize;
+    /// «школ», «сотрудников»: what the rows are, in the genitive plural.
+    const WHAT: &'static str;
+    /// The audit entity and the words of its summary.
+    const ENTITY: &'static str;
+    const TITLE: &'static str;
+
+    /// Checks one row, pushing every problem it has; Some when it can be written.
+    fn prepare(
+        &mut self,
+        ex: &mut Ex<'_>,
+        reach: &Reach,
+        t: &Table,
+        r: &Row,
+        problems: &mut Vec<Problem>,
+    ) -> impl Future<Output = Result<Option<Self::Prepared>, ImportError>> + Send;
+
+    /// Writes a prepared row: Ok(None) created, Ok(Some(changed)) updated.
+    fn write(
+        &self,
+        ex: &mut Ex<'_>,
+        reach: &Reach,
+        p: &Self::Prepared,
+    ) -> impl Future<Output = Result<Option<bool>, store::Error>> + Send;
+
+    fn row_of(p: &Self::Prepared) -> u32;
 }
 
-pub async fn import_schools(
+/// Reads, checks and writes one file of a kind, all or nothing.
+pub async fn import<K: Kind>(
     db: &Db,
-    actor: &Actor,
-    district: i64,
+    reach: &Reach,
+    kind: &mut K,
     bytes: &[u8],
     file: &str,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Report, ImportError> {
-    let t = xlsx::read_table(bytes, file, SCHOOL_COLUMNS).map_err(|p| ImportError::Problems(vec![p]))?;
+    // The header and one row more than allowed are enough to know the file is too long; no part of
+    // a directory file needs more than 32 MB unpacked (calamine holds the shared strings whole).
+    let limits = xlsx::Limits {
+        max_rows: (K::MAX_ROWS + 2) as u32,
+        max_part_bytes: 32 * 1024 * 1024,
+        ..xlsx::Limits::default()
+    };
+    let t = xlsx::read_table_limited(bytes, file, K::COLUMNS, &limits).map_err(|p| ImportError::Problems(vec![p]))?;
+    if t.rows.len() > K::MAX_ROWS {
+        let message = format!(
+            "в файле больше {} строк данных, а столько {} в одном округе не бывает; проверьте, тот ли это файл",
+            K::MAX_ROWS,
+            K::WHAT
+        );
+        let p = Problem { file: t.file.clone(), sheet: Some(t.sheet.clone()), row: None, column: None, message };
+        return Err(ImportError::Problems(vec![p]));
+    }
     let mut problems = Vec::new();
     let mut rows = Vec::new();
-    let mut names = Duplicates {
-        seen: HashMap::new(), what: "Краткое наименование повторяет строку"
-    };
-    let mut inns = Duplicates { seen: HashMap::new(), what: "ИНН повторяет строку" };
     let mut c = db.conn().await?;
     for r in &t.rows {
-        let existing = directory::school_by_short_name(&mut c.ex(), district, &r.get("short_name")).await?;
-        if let Some(s) = existing.as_ref().filter(|s| s.archived_at.is_some()) {
-            let msg =
-                format!("школа «{}» в архиве: верните её из архива или укажите другое наименование", s.short_name);
-            problems.push(t.problem(r.number, Some("short_name"), msg));
-            continue;
-        }
-        let input = match &existing {
-            Some(s) => merged_school(r, s.input()),
-            None => school_input(r),
-        };
-        match input.validate() {
-            Ok(f) => {
-                names.check(&t, r.number, "short_name", f.short_name.clone(), &mut problems);
-                let inn = f.inn.as_ref().map(|i| i.as_str().to_string()).unwrap_or_default();
-                inns.check(&t, r.number, "inn", inn, &mut problems);
-                rows.push((r.number, existing.map(|s| s.id), f));
-            }
-            Err(e) => field_problems(&t, r.number, &e, &mut problems),
+        if let Some(p) = kind.prepare(&mut c.ex(), reach, &t, r, &mut problems).await? {
+            rows.push(p);
         }
     }
     drop(c);
@@ -266,54 +276,145 @@ pub async fn import_schools(
     let mut tx = db.begin().await?;
     let mut report = Report::default();
     let total = rows.len();
-    for (i, (number, existing, f)) in rows.iter().enumerate() {
-        let res = match existing {
-            Some(id) => {
-                directory::update_school(&mut tx.ex(), actor, *id, f).await.map(|changed| report.count(changed))
-            }
-            None => directory::create_school(&mut tx.ex(), actor, district, f).await.map(|_| report.created += 1),
-        };
-        if let Err(e) = res {
-            store_problem(&t, *number, e, &mut problems)?;
+    for (i, p) in rows.iter().enumerate() {
+        match kind.write(&mut tx.ex(), reach, p).await {
+            Ok(None) => report.created += 1,
+            Ok(Some(changed)) => report.count(changed),
+            Err(e) => store_problem(&t, K::row_of(p), e, &mut problems)?,
         }
         progress(i + 1, total);
     }
     if !problems.is_empty() {
         return stop(problems); // the transaction is dropped: nothing is written
     }
-    let summary = format!("Импорт школ из «{file}»: {report}");
-    finish(tx, actor, district, "school", summary).await?;
+    let change = Change {
+        action: "import",
+        entity: K::ENTITY,
+        entity_id: None,
+        district_id: Some(reach.district()),
+        summary: format!("{} из «{file}»: {report}", K::TITLE),
+        before: None,
+        after: None,
+    };
+    audit::record(&mut tx.ex(), &reach.actor(), change).await?;
+    tx.commit().await?;
     Ok(report)
 }
 
-pub async fn import_librarians(
-    db: &Db,
-    actor: &Actor,
-    district: i64,
-    bytes: &[u8],
-    file: &str,
-    progress: &mut (dyn FnMut(usize, usize) + Send),
-) -> Result<Report, ImportError> {
-    let t = xlsx::read_table(bytes, file, LIBRARIAN_COLUMNS).map_err(|p| ImportError::Problems(vec![p]))?;
-    let mut problems = Vec::new();
-    let mut rows = Vec::new();
-    let mut people = Duplicates { seen: HashMap::new(), what: "ФИО и школа повторяют строку" };
-    let mut schools: HashMap<String, Option<i64>> = HashMap::new();
-    let mut c = db.conn().await?;
-    for r in &t.rows {
+/// Schools of the district, recognised by their short name.
+pub struct Schools {
+    names: Duplicates<'static>,
+    inns: Duplicates<'static>,
+}
+
+impl Default for Schools {
+    fn default() -> Self {
+        Schools {
+            names: Duplicates {
+                seen: HashMap::new(), what: "Краткое наименование повторяет строку"
+            },
+            inns: Duplicates { seen: HashMap::new(), what: "ИНН повторяет строку" },
+        }
+    }
+}
+
+impl Kind for Schools {
+    type Prepared = (u32, Option<i64>, SchoolFields);
+    const COLUMNS: &'static [Column] = SCHOOL_COLUMNS;
+    const MAX_ROWS: usize = 500;
+    const WHAT: &'static str = "школ";
+    const ENTITY: &'static str = "school";
+    const TITLE: &'static str = "Импорт школ";
+
+    async fn prepare(
+        &mut self,
+        ex: &mut Ex<'_>,
+        reach: &Reach,
+        t: &Table,
+        r: &Row,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<Self::Prepared>, ImportError> {
+        let existing = directory::school_by_short_name(ex, reach, &r.get("short_name")).await?;
+        if let Some(s) = existing.as_ref().filter(|s| s.archived_at.is_some()) {
+            let msg =
+                format!("школа «{}» в архиве: верните её из архива или укажите другое наименование", s.short_name);
+            problems.push(t.problem(r.number, Some("short_name"), msg));
+            return Ok(None);
+        }
+        let input = match &existing {
+            Some(s) => merged_school(r, s.input()),
+            None => school_input(r),
+        };
+        match input.validate() {
+            Ok(f) => {
+                self.names.check(t, r.number, "short_name", f.short_name.clone(), problems);
+                let inn = f.inn.as_ref().map(|i| i.as_str().to_string()).unwrap_or_default();
+                self.inns.check(t, r.number, "inn", inn, problems);
+                Ok(Some((r.number, existing.map(|s| s.id), f)))
+            }
+            Err(e) => {
+                field_problems(t, r.number, &e, problems);
+                Ok(None)
+            }
+        }
+    }
+
+    async fn write(&self, ex: &mut Ex<'_>, reach: &Reach, p: &Self::Prepared) -> Result<Option<bool>, store::Error> {
+        match p.1 {
+            Some(id) => directory::update_school(ex, &reach.actor(), id, &p.2).await.map(Some),
+            None => directory::create_school(ex, reach, &p.2).await.map(|_| None),
+        }
+    }
+
+    fn row_of(p: &Self::Prepared) -> u32 {
+        p.0
+    }
+}
+
+/// Librarians of the district, recognised by full name within their school.
+pub struct Librarians {
+    people: Duplicates<'static>,
+    schools: HashMap<String, Option<i64>>,
+}
+
+impl Default for Librarians {
+    fn default() -> Self {
+        Librarians {
+            people: Duplicates { seen: HashMap::new(), what: "ФИО и школа повторяют строку" },
+            schools: HashMap::new(),
+        }
+    }
+}
+
+impl Kind for Librarians {
+    type Prepared = (u32, i64, Option<i64>, LibrarianFields);
+    const COLUMNS: &'static [Column] = LIBRARIAN_COLUMNS;
+    const MAX_ROWS: usize = 2000;
+    const WHAT: &'static str = "библиотекарей";
+    const ENTITY: &'static str = "librarian";
+    const TITLE: &'static str = "Импорт банка данных библиотекарей";
+
+    async fn prepare(
+        &mut self,
+        ex: &mut Ex<'_>,
+        reach: &Reach,
+        t: &Table,
+        r: &Row,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<Self::Prepared>, ImportError> {
         let school_name = r.get("school");
-        let school = match schools.get(&school_name) {
+        let school = match self.schools.get(&school_name) {
             Some(s) => *s,
             None => {
-                let s = directory::school_by_short_name(&mut c.ex(), district, &school_name)
+                let s = directory::school_by_short_name(ex, reach, &school_name)
                     .await?
                     .filter(|s| s.archived_at.is_none())
                     .map(|s| s.id);
-                schools.insert(school_name.clone(), s);
+                self.schools.insert(school_name.clone(), s);
                 s
             }
         };
-        let Some(school) = school else {
+        if school.is_none() {
             let msg = if school_name.is_empty() {
                 "Школа: обязательное поле".to_string()
             } else {
@@ -322,51 +423,44 @@ pub async fn import_librarians(
                 )
             };
             problems.push(t.problem(r.number, Some("school"), msg));
-            continue;
+        }
+        let existing = match school {
+            Some(s) => directory::librarian_by_name(ex, s, &r.get("full_name")).await?,
+            None => None,
         };
-        let existing = directory::librarian_by_name(&mut c.ex(), school, &r.get("full_name")).await?;
         if let Some(l) = existing.as_ref().filter(|l| l.archived_at.is_some()) {
             let msg = format!("запись «{}» в архиве: верните её из архива, прежде чем обновлять", l.full_name);
             problems.push(t.problem(r.number, Some("full_name"), msg));
-            continue;
+            return Ok(None);
         }
         let input = match &existing {
             Some(l) => merged_librarian(r, l.input()),
             None => librarian_input(r),
         };
-        match input.validate() {
-            Ok(f) => {
-                people.check(&t, r.number, "full_name", format!("{}|{school_name}", f.full_name), &mut problems);
-                rows.push((r.number, school, existing.map(|l| l.id), f));
+        // Every problem of the row is reported, the school's and the fields' alike.
+        match (input.validate(), school) {
+            (Ok(f), Some(school)) => {
+                self.people.check(t, r.number, "full_name", format!("{}|{school_name}", f.full_name), problems);
+                Ok(Some((r.number, school, existing.map(|l| l.id), f)))
             }
-            Err(e) => field_problems(&t, r.number, &e, &mut problems),
+            (Ok(_), None) => Ok(None),
+            (Err(e), _) => {
+                field_problems(t, r.number, &e, problems);
+                Ok(None)
+            }
         }
     }
-    drop(c);
-    if !problems.is_empty() {
-        return stop(problems);
-    }
-    let mut tx = db.begin().await?;
-    let mut report = Report::default();
-    let total = rows.len();
-    for (i, (number, school, existing, f)) in rows.iter().enumerate() {
-        let res = match existing {
-            Some(id) => directory::update_librarian(&mut tx.ex(), actor, *id, *school, f)
-                .await
-                .map(|changed| report.count(changed)),
-            None => directory::create_librarian(&mut tx.ex(), actor, *school, f).await.map(|_| report.created += 1),
-        };
-        if let Err(e) = res {
-            store_problem(&t, *number, e, &mut problems)?;
+
+    async fn write(&self, ex: &mut Ex<'_>, reach: &Reach, p: &Self::Prepared) -> Result<Option<bool>, store::Error> {
+        match p.2 {
+            Some(id) => directory::update_librarian(ex, &reach.actor(), id, p.1, &p.3).await.map(Some),
+            None => directory::create_librarian(ex, &reach.actor(), p.1, &p.3).await.map(|_| None),
         }
-        progress(i + 1, total);
     }
-    if !problems.is_empty() {
-        return stop(problems);
+
+    fn row_of(p: &Self::Prepared) -> u32 {
+        p.0
     }
-    let summary = format!("Импорт банка данных библиотекарей из «{file}»: {report}");
-    finish(tx, actor, district, "librarian", summary).await?;
-    Ok(report)
 }
 
 /// An empty import template: the header row, and a sheet that explains the columns.
