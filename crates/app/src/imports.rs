@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use domain::directory::{LibrarianFields, LibrarianInput, SchoolFields, SchoolInput};
+use domain::fields::{Field, Record};
 use formats::xlsx::{self, Column, Problem, Row, Table};
 use store::audit::{self, Change};
 use store::{directory, Db, Ex, Reach};
@@ -52,66 +53,27 @@ impl From<store::Error> for ImportError {
     }
 }
 
-pub const SCHOOL_COLUMNS: &[Column] = &[
-    Column { key: "short_name", header: "Краткое наименование", required: true },
-    // Required for a new school (validation says so), not for a file that updates known ones.
-    Column { key: "full_name", header: "Полное наименование", required: false },
-    Column { key: "kind", header: "Тип", required: false },
-    Column { key: "address", header: "Адрес", required: false },
-    Column { key: "director", header: "Директор", required: false },
-    Column { key: "phone", header: "Телефон", required: false },
-    Column { key: "email", header: "Электронная почта", required: false },
-    Column { key: "inn", header: "ИНН", required: false },
-];
-
-pub const LIBRARIAN_COLUMNS: &[Column] = &[
-    Column { key: "full_name", header: "ФИО", required: true },
-    Column { key: "school", header: "Школа (краткое наименование)", required: true },
-    Column { key: "position", header: "Должность", required: false },
-    Column { key: "education", header: "Образование", required: false },
-    Column { key: "experience_years", header: "Стаж, лет", required: false },
-    Column { key: "category", header: "Квалификационная категория", required: false },
-    Column { key: "attestation_date", header: "Дата аттестации", required: false },
-    Column {
-        key: "next_attestation_date", header: "Дата следующей аттестации", required: false
-    },
-    Column { key: "self_education_theme", header: "Тема самообразования", required: false },
-    Column { key: "email", header: "Электронная почта", required: false },
-    Column { key: "phone", header: "Телефон", required: false },
-    Column {
-        key: "consent_processing_date", header: "Согласие на обработку ПДн", required: false
-    },
-    Column { key: "consent_publication_date", header: "Согласие на публикацию", required: false },
-];
-
-fn school_input(r: &Row) -> SchoolInput {
-    SchoolInput {
-        full_name: r.get("full_name"),
-        short_name: r.get("short_name"),
-        kind: r.get("kind"),
-        address: r.get("address"),
-        director: r.get("director"),
-        phone: r.get("phone"),
-        email: r.get("email"),
-        inn: r.get("inn"),
-    }
+/// The columns of a record kind's file: its declared fields, those in `required` marked so, and
+/// `extra` columns the record does not hold itself (a librarian's school) after the first.
+fn columns_of(fields: &'static [Field], required: &[&str], extra: &[Column]) -> Vec<Column> {
+    let mut cols: Vec<Column> =
+        fields.iter().map(|f| Column { key: f.key, header: f.label, required: required.contains(&f.key) }).collect();
+    let at = 1.min(cols.len());
+    cols.splice(at..at, extra.iter().copied());
+    cols
 }
 
-fn librarian_input(r: &Row) -> LibrarianInput {
-    LibrarianInput {
-        full_name: r.get("full_name"),
-        position: r.get("position"),
-        education: r.get("education"),
-        experience_years: r.get("experience_years"),
-        category: r.get("category"),
-        attestation_date: r.get("attestation_date"),
-        next_attestation_date: r.get("next_attestation_date"),
-        self_education_theme: r.get("self_education_theme"),
-        email: r.get("email"),
-        phone: r.get("phone"),
-        consent_processing_date: r.get("consent_processing_date"),
-        consent_publication_date: r.get("consent_publication_date"),
+/// A record from a row of the file. Over a stored record, an empty cell or a column the file
+/// lacks keeps the stored value: re-importing a short list never erases what it does not mention.
+fn from_row<R: Record>(r: &Row, stored: Option<R>) -> R {
+    let mut rec = stored.unwrap_or_default();
+    for f in R::FIELDS {
+        let v = r.get(f.key);
+        if !domain::text::clean(&v).is_empty() {
+            rec.set(f.key, v);
+        }
     }
+    rec
 }
 
 /// Remembers the first row of each key and reports later rows that repeat it.
@@ -160,52 +122,12 @@ fn stop(mut problems: Vec<Problem>) -> Result<Report, ImportError> {
     Err(ImportError::Problems(problems))
 }
 
-/// A cell's value, or the stored one when the cell is empty or its column is not in the file:
-/// re-importing a short list never erases what the file does not mention.
-fn keep(row: &Row, key: &str, stored: String) -> String {
-    let v = row.get(key);
-    if domain::text::clean(&v).is_empty() {
-        stored
-    } else {
-        v
-    }
-}
-
-fn merged_school(r: &Row, s: SchoolInput) -> SchoolInput {
-    SchoolInput {
-        full_name: keep(r, "full_name", s.full_name),
-        short_name: keep(r, "short_name", s.short_name),
-        kind: keep(r, "kind", s.kind),
-        address: keep(r, "address", s.address),
-        director: keep(r, "director", s.director),
-        phone: keep(r, "phone", s.phone),
-        email: keep(r, "email", s.email),
-        inn: keep(r, "inn", s.inn),
-    }
-}
-
-fn merged_librarian(r: &Row, l: LibrarianInput) -> LibrarianInput {
-    LibrarianInput {
-        full_name: keep(r, "full_name", l.full_name),
-        position: keep(r, "position", l.position),
-        education: keep(r, "education", l.education),
-        experience_years: keep(r, "experience_years", l.experience_years),
-        category: keep(r, "category", l.category),
-        attestation_date: keep(r, "attestation_date", l.attestation_date),
-        next_attestation_date: keep(r, "next_attestation_date", l.next_attestation_date),
-        self_education_theme: keep(r, "self_education_theme", l.self_education_theme),
-        email: keep(r, "email", l.email),
-        phone: keep(r, "phone", l.phone),
-        consent_processing_date: keep(r, "consent_processing_date", l.consent_processing_date),
-        consent_publication_date: keep(r, "consent_publication_date", l.consent_publication_date),
-    }
-}
-
 /// A record kind that can be imported: its columns, the most rows a district can have of it, how
 /// one row is checked and prepared (reads only, no transaction open) and how it is written.
 pub trait Kind: Send + Sync {
     type Prepared: Send + Sync;
-    const COLUMNS: &'static [Column];
+    /// The columns a file of this kind may have, in the template's order.
+    fn columns() -> Vec<Column>;
     /// More rows than this in one file is a mistake (a district has 10–60 schools).
     const MAX_ROWS: usize;
     /// «школ», «сотрудников»: what the rows are, in the genitive plural.
@@ -251,7 +173,8 @@ pub async fn import<K: Kind>(
         max_part_bytes: 32 * 1024 * 1024,
         ..xlsx::Limits::default()
     };
-    let t = xlsx::read_table_limited(bytes, file, K::COLUMNS, &limits).map_err(|p| ImportError::Problems(vec![p]))?;
+    let t =
+        xlsx::read_table_limited(bytes, file, &K::columns(), &limits).map_err(|p| ImportError::Problems(vec![p]))?;
     if t.rows.len() > K::MAX_ROWS {
         let message = format!(
             "в файле больше {} строк данных, а столько {} в одном округе не бывает; проверьте, тот ли это файл",
@@ -320,7 +243,11 @@ impl Default for Schools {
 
 impl Kind for Schools {
     type Prepared = (u32, Option<i64>, SchoolFields);
-    const COLUMNS: &'static [Column] = SCHOOL_COLUMNS;
+    fn columns() -> Vec<Column> {
+        // The full name is required of a new school (validation says so), not of a file that
+        // updates known ones by their short name.
+        columns_of(SchoolInput::FIELDS, &["short_name"], &[])
+    }
     const MAX_ROWS: usize = 500;
     const WHAT: &'static str = "школ";
     const ENTITY: &'static str = "school";
@@ -341,10 +268,7 @@ impl Kind for Schools {
             problems.push(t.problem(r.number, Some("short_name"), msg));
             return Ok(None);
         }
-        let input = match &existing {
-            Some(s) => merged_school(r, s.input()),
-            None => school_input(r),
-        };
+        let input = from_row(r, existing.as_ref().map(|s| s.input()));
         match input.validate() {
             Ok(f) => {
                 self.names.check(t, r.number, "short_name", f.short_name.clone(), problems);
@@ -388,7 +312,11 @@ impl Default for Librarians {
 
 impl Kind for Librarians {
     type Prepared = (u32, i64, Option<i64>, LibrarianFields);
-    const COLUMNS: &'static [Column] = LIBRARIAN_COLUMNS;
+    fn columns() -> Vec<Column> {
+        let school =
+            Column { key: "school", header: "Школа (краткое наименование)", required: true };
+        columns_of(LibrarianInput::FIELDS, &["full_name"], &[school])
+    }
     const MAX_ROWS: usize = 2000;
     const WHAT: &'static str = "библиотекарей";
     const ENTITY: &'static str = "librarian";
@@ -433,10 +361,7 @@ impl Kind for Librarians {
             problems.push(t.problem(r.number, Some("full_name"), msg));
             return Ok(None);
         }
-        let input = match &existing {
-            Some(l) => merged_librarian(r, l.input()),
-            None => librarian_input(r),
-        };
+        let input = from_row(r, existing.as_ref().map(|l| l.input()));
         // Every problem of the row is reported, the school's and the fields' alike.
         match (input.validate(), school) {
             (Ok(f), Some(school)) => {

@@ -420,3 +420,20 @@ on_both!(an_empty_passport_is_not_a_filled_one, |app| {
     let r = lib.post_form(&format!("/schools/{}/passport/{y}", demo.own_school), &[("fund_main", "6 900")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "thousands written with a space are numbers");
 });
+
+on_both!(the_audit_log_speaks_russian, |app| {
+    let demo = common::demo_ids(&app).await;
+    let head = Client::signed_in(&app.url, "head").await;
+    let r = head
+        .post_form(
+            &format!("/librarians/{}", demo.own_librarian),
+            &[("full_name", "Тестова Ольга Ивановна"), ("category", "highest"), ("attestation_date", "2024-03-15")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, audit) = head.text("/audit").await;
+    assert!(audit.contains("Квалификационная категория"), "labels are the record's own");
+    assert!(audit.contains("высшая") && audit.contains("без категории"), "values read in Russian");
+    assert!(audit.contains("15.03.2024"), "dates as ДД.ММ.ГГГГ");
+    assert!(!audit.contains("highest") && !audit.contains("(код)"), "no internal codes");
+});

@@ -113,8 +113,8 @@ crate::record! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(default)]
     pub struct SchoolInput {
-        full_name: "Полное наименование", Kind::Text;
         short_name: "Краткое наименование", Kind::Text;
+        full_name: "Полное наименование", Kind::Text;
         kind: "Тип", Kind::Choice(|c| SchoolKind::parse(c).map(SchoolKind::title_ru));
         address: "Адрес", Kind::Text;
         director: "Директор", Kind::Text;
@@ -574,6 +574,28 @@ pub struct PassportFields {
     pub visits: Option<i64>,
     pub loans: Option<i64>,
     pub staff: Option<i64>,
+}
+
+impl PassportFields {
+    /// The passport as a form holds it (plain digits, a decimal comma).
+    pub fn input(&self) -> PassportInput {
+        let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        PassportInput {
+            rooms: n(self.rooms),
+            area_m2: self.area_m2.map(|a| a.to_string().replace('.', ",")).unwrap_or_default(),
+            reading_seats: n(self.reading_seats),
+            computers: n(self.computers),
+            internet: if self.internet { "on".into() } else { String::new() },
+            fund_main: n(self.fund_main),
+            fund_textbooks: n(self.fund_textbooks),
+            fund_fiction: n(self.fund_fiction),
+            fund_periodicals: n(self.fund_periodicals),
+            readers: n(self.readers),
+            visits: n(self.visits),
+            loans: n(self.loans),
+            staff: n(self.staff),
+        }
+    }
 }
 
 impl PassportInput {

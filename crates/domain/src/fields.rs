@@ -44,6 +44,13 @@ impl Field {
     }
 }
 
+/// A record declared with [`record!`](crate::record): its fields, walked by key.
+pub trait Record: Default + Clone {
+    const FIELDS: &'static [Field];
+    fn get(&self, key: &str) -> Option<&str>;
+    fn set(&mut self, key: &str, value: String) -> bool;
+}
+
 /// The field of a list by its key.
 pub fn find(fields: &'static [Field], key: &str) -> Option<&'static Field> {
     fields.iter().find(|f| f.key == key)
@@ -69,17 +76,19 @@ macro_rules! record {
             pub const FIELDS: &'static [$crate::fields::Field] = &[
                 $( $crate::fields::Field { key: stringify!($key), label: $label, kind: $kind }, )*
             ];
+        }
 
-            /// The value of a field by its key; None for a key the record does not have.
-            pub fn get(&self, key: &str) -> Option<&str> {
+        impl $crate::fields::Record for $name {
+            const FIELDS: &'static [$crate::fields::Field] = $name::FIELDS;
+
+            fn get(&self, key: &str) -> Option<&str> {
                 match key {
                     $( stringify!($key) => Some(self.$key.as_str()), )*
                     _ => None,
                 }
             }
 
-            /// Sets a field by its key; false for a key the record does not have.
-            pub fn set(&mut self, key: &str, value: String) -> bool {
+            fn set(&mut self, key: &str, value: String) -> bool {
                 match key {
                     $( stringify!($key) => { self.$key = value; true } )*
                     _ => false,
@@ -91,6 +100,7 @@ macro_rules! record {
 
 #[cfg(test)]
 mod tests {
+    use super::Record;
     use crate::directory::{LibrarianInput, PassportInput, SchoolInput};
 
     #[test]

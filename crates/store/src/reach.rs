@@ -5,6 +5,10 @@
 //! Its fields are private: outside this crate a `Reach` comes only from [`Reach::of`] (an account)
 //! or [`Reach::whole_district`] (the installation's own tools), never from a bare id.
 //!
+//! ```
+//! let r = store::Reach::whole_district(1);
+//! assert_eq!((r.district(), r.school()), (1, None));
+//! ```
 //! ```compile_fail
 //! let r = store::Reach { district: 1, school: None, user: None, role: domain::Role::Head };
 //! ```

@@ -91,3 +91,76 @@ async fn demo_never_touches_real_data() {
     tx.commit().await.unwrap();
     assert!(matches!(demo::seed(&db).await.unwrap(), demo::Outcome::RealData));
 }
+
+/// Aggregates through the helpers of `store::sql` decode as the same Rust types on both
+/// databases, and a reach limits what a list returns.
+async fn rules_hold(db: &Db) {
+    demo::seed(db).await.unwrap();
+    let mut c = db.conn().await.unwrap();
+    let mut ex = c.ex();
+    let sql = format!(
+        "SELECT {}, {}, {} FROM schools",
+        store::sql::sum("LENGTH(short_name)"),
+        store::sql::count("*"),
+        store::sql::list_agg(&ex, "kind", ",")
+    );
+    let (sum, n, kinds): (i64, i64, String) =
+        store::on!(&mut ex, x => sqlx::query_as(&sql).fetch_one(x).await).unwrap();
+    assert_eq!(n, 12);
+    assert!(sum > 12 * 5);
+    assert_eq!(kinds.split(',').count(), 12);
+    let empty = format!("SELECT {} FROM schools WHERE id < 0", store::sql::sum("id"));
+    let (zero,): (i64,) = store::on!(&mut ex, x => sqlx::query_as(&empty).fetch_one(x).await).unwrap();
+    assert_eq!(zero, 0, "an empty sum is 0, not NULL");
+
+    let lib = accounts::user_by_login(&mut ex, "lib01").await.unwrap().unwrap();
+    let reach = store::Reach::of(&lib).unwrap();
+    let own = directory::list_librarians(&mut ex, &reach, None, &ListQuery::all()).await.unwrap();
+    assert!(
+        own.total >= 1 && own.items.iter().all(|l| Some(l.school_id) == lib.school_id),
+        "a librarian's reach is their school"
+    );
+    let all =
+        directory::list_librarians(&mut ex, &store::Reach::whole_district(reach.district()), None, &ListQuery::all())
+            .await
+            .unwrap();
+    assert!(all.total > own.total);
+    let other = store::Reach::whole_district(reach.district() + 1000);
+    assert_eq!(directory::list_schools(&mut ex, &other, &ListQuery::all()).await.unwrap().total, 0);
+}
+
+#[tokio::test]
+async fn sqlite_rules() {
+    let (db, _) = testing::fresh_sqlite().await.unwrap();
+    rules_hold(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_rules() {
+    let Some((db, _)) = testing::fresh_postgres().await.unwrap() else {
+        return;
+    };
+    rules_hold(&db).await;
+}
+
+/// Every file in store/migrations/ is in the migration list of db.rs, in order, and nothing else.
+#[test]
+fn migration_list_matches_the_folder() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let listed: Vec<String> = store::db::MIGRATIONS.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
+    assert_eq!(files, listed);
+    for (i, (v, _, sql)) in store::db::MIGRATIONS.iter().enumerate() {
+        assert_eq!(*v, i as i64 + 1, "versions run 1, 2, 3 …");
+        let on_disk = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(&files[i]),
+        )
+        .unwrap();
+        assert_eq!(*sql, on_disk, "{} is the file it names", files[i]);
+    }
+}

@@ -6,6 +6,8 @@ use axum::http::Method as M;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Json;
+use domain::directory::{CourseInput, LibrarianInput, PassportInput, SchoolInput};
+use domain::fields::{Field, Kind};
 use store::audit::{self, Entry};
 use store::Page;
 
@@ -35,69 +37,51 @@ pub struct Change {
     pub after: String,
 }
 
-const LABELS: &[(&str, &str)] = &[
-    ("full_name", "ФИО / полное наименование"),
-    ("short_name", "Краткое наименование"),
-    ("kind", "Тип"),
-    ("address", "Адрес"),
-    ("director", "Директор"),
-    ("phone", "Телефон"),
-    ("email", "Эл. почта"),
-    ("inn", "ИНН"),
-    ("school_id", "Школа (код)"),
-    ("school_short_name", "Школа"),
-    ("position", "Должность"),
-    ("education", "Образование"),
-    ("experience_years", "Стаж"),
-    ("category", "Категория"),
-    ("attestation_date", "Дата аттестации"),
-    ("next_attestation_date", "Следующая аттестация"),
-    ("self_education_theme", "Тема самообразования"),
-    ("consent_processing_date", "Согласие на обработку ПДн"),
-    ("consent_publication_date", "Согласие на публикацию"),
-    ("rooms", "Помещений"),
-    ("area_m2", "Площадь"),
-    ("reading_seats", "Посадочных мест"),
-    ("computers", "Компьютеров"),
-    ("internet", "Интернет"),
-    ("fund_main", "Основной фонд"),
-    ("fund_textbooks", "Фонд учебников"),
-    ("fund_fiction", "Худ. литература"),
-    ("fund_periodicals", "Периодика"),
-    ("readers", "Читателей"),
-    ("visits", "Посещений"),
-    ("loans", "Книговыдача"),
-    ("staff", "Сотрудников"),
-    ("title", "Название"),
-    ("hours", "Часов"),
-];
-
-fn shown(v: Option<&serde_json::Value>) -> String {
-    match v {
-        None | Some(serde_json::Value::Null) => "—".into(),
-        Some(serde_json::Value::String(s)) if s.is_empty() => "—".into(),
-        Some(serde_json::Value::String(s)) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => domain::dates::format(d),
-            Err(_) => s.clone(),
-        },
-        Some(serde_json::Value::Bool(b)) => if *b { "да" } else { "нет" }.into(),
-        Some(other) => other.to_string(),
+/// The fields of each kind of record, as its declaration in `domain` names them, plus what the
+/// stored record adds (the school's name beside a librarian, a passport's state).
+fn fields_of(entity: &str) -> Vec<Field> {
+    let state = Field {
+        key: "state",
+        label: "Состояние",
+        kind: Kind::Choice(|c| Some(store::directory::PassportState::parse(c).title_ru())),
+    };
+    let school = Field { key: "school_short_name", label: "Школа", kind: Kind::Text };
+    match entity {
+        "school" => SchoolInput::FIELDS.to_vec(),
+        "librarian" => [&[school], LibrarianInput::FIELDS].concat(),
+        "passport" => [PassportInput::FIELDS, &[state]].concat(),
+        "course" => CourseInput::FIELDS.to_vec(),
+        _ => vec![],
     }
 }
 
-/// The fields an entry's before/after records differ in (every filled field for a creation).
+fn shown(field: &Field, v: Option<&serde_json::Value>) -> String {
+    let text = match v {
+        None | Some(serde_json::Value::Null) => return "—".into(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => return "—".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => match n.as_i64() {
+            Some(i) => return crate::views::grouped(i),
+            None => n.to_string().replace('.', ","),
+        },
+        Some(other) => other.to_string(),
+    };
+    field.show(&text)
+}
+
+/// The fields an entry's before/after records differ in (every filled field for a creation),
+/// by their Russian labels and with values as people read them.
 fn changes(e: &Entry) -> Vec<Change> {
     let parse = |j: &Option<String>| j.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
     let (before, after) = (parse(&e.before_json), parse(&e.after_json));
     let (b, a) = (before.as_ref(), after.as_ref().or(before.as_ref()));
-    LABELS
+    fields_of(&e.entity)
         .iter()
-        .filter_map(|(key, label)| {
-            let old = b.and_then(|b| b.get(*key));
-            let new = a.and_then(|a| a.get(*key));
-            let (old, new) = (shown(old), shown(new));
+        .filter_map(|f| {
+            let old = shown(f, b.and_then(|b| b.get(f.key)));
+            let new = shown(f, a.and_then(|a| a.get(f.key)));
             let differs = if b.is_some() { old != new } else { new != "—" };
-            differs.then(|| Change { field: label.to_string(), before: old, after: new })
+            differs.then(|| Change { field: f.label.to_string(), before: old, after: new })
         })
         .collect()
 }

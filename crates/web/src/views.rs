@@ -3,6 +3,8 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::fields::{Kind, Record};
+use formats::xlsx::Cell;
 use serde::Deserialize;
 
 pub fn date(d: &Option<NaiveDate>) -> String {
@@ -47,11 +49,6 @@ pub fn grouped(n: i64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A count as a form field holds it: plain digits.
-pub fn plain(n: &Option<i64>) -> String {
-    n.map(|n| n.to_string()).unwrap_or_default()
 }
 
 pub fn dec(n: &Option<f64>) -> String {
@@ -165,6 +162,29 @@ impl ListView {
     pub fn has_next(&self) -> bool {
         self.page < self.pages
     }
+}
+
+/// The labels of a record's fields, as an export's header row.
+pub fn headers<R: Record>() -> Vec<&'static str> {
+    R::FIELDS.iter().map(|f| f.label).collect()
+}
+
+/// A record's fields as cells of an export, by their declared kinds: dates as dates, counts as
+/// numbers, choices by their titles.
+pub fn cells<R: Record>(r: &R) -> Vec<Cell> {
+    R::FIELDS
+        .iter()
+        .map(|f| {
+            let v = r.get(f.key).unwrap_or_default();
+            match f.kind {
+                Kind::Date => Cell::Date(domain::dates::parse(v)),
+                Kind::Count => Cell::Int(v.trim().parse().ok()),
+                Kind::Decimal => Cell::Float(v.trim().replace(',', ".").parse().ok()),
+                Kind::Choice(_) | Kind::Flag => Cell::Text(f.show(v)),
+                Kind::Text | Kind::Email | Kind::Phone => Cell::Text(v.to_string()),
+            }
+        })
+        .collect()
 }
 
 /// An XLSX file download.

@@ -33,7 +33,8 @@ pub async fn spawn(kind: Kind) -> Option<TestApp> {
     demo::seed(&db).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = web::Config { secure_cookies: false, public_url: url.clone(), trust_proxy: false };
+    // Behind a "proxy", so that a test can speak from several client addresses (X-Forwarded-For).
+    let config = web::Config { secure_cookies: false, public_url: url.clone(), trust_proxy: true };
     tokio::spawn(web::serve(listener, db.clone(), config));
     Some(TestApp { url, db, db_url })
 }
@@ -68,8 +69,24 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        Client::from(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser at another client address (the test server trusts X-Forwarded-For).
+    pub fn at(base: &str, ip: &str) -> Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("x-forwarded-for", ip.parse().unwrap());
+        Client::from(base, h)
+    }
+
+    fn from(base: &str, headers: reqwest::header::HeaderMap) -> Client {
         let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
         Client { base: base.to_string(), http, jar }
     }
 
@@ -89,6 +106,17 @@ impl Client {
             }
         }
         c
+    }
+
+    /// This browser with `other`'s cookies, as another tab of the same person.
+    pub fn share_from(self, other: &Client) -> Client {
+        let url: reqwest::Url = self.base.parse().unwrap();
+        for name in ["bs_session", "bs_csrf"] {
+            if let Some(v) = other.cookie(name) {
+                self.jar.add_cookie_str(&format!("{name}={v}; Path=/"), &url);
+            }
+        }
+        self
     }
 
     pub fn csrf(&self) -> String {

@@ -67,23 +67,6 @@ pub async fn list(
     Ok(Html(ListPage { ctx, list, librarians: page.items }.render()?))
 }
 
-const EXPORT_HEADERS: &[&str] = &[
-    "ФИО",
-    "Школа",
-    "Должность",
-    "Образование",
-    "Стаж, лет",
-    "Квалификационная категория",
-    "Дата аттестации",
-    "Дата следующей аттестации",
-    "Тема самообразования",
-    "Электронная почта",
-    "Телефон",
-    "Согласие на обработку ПДн",
-    "Согласие на публикацию",
-    "Курсы повышения квалификации",
-];
-
 pub async fn export(
     State(st): State<AppState>,
     InDistrict(reach): InDistrict,
@@ -99,24 +82,16 @@ pub async fn export(
             .map(|k| format!("{} ({} ч., {})", k.title, k.hours, domain::dates::format(k.end_date)))
             .collect::<Vec<_>>()
             .join("; ");
-        rows.push(vec![
-            Cell::Text(l.full_name.clone()),
-            Cell::Text(l.school_short_name.clone()),
-            Cell::Text(l.position.clone()),
-            Cell::Text(l.education.clone()),
-            Cell::Int(l.experience_years),
-            Cell::Text(l.category_title().into()),
-            Cell::Date(l.attestation_date),
-            Cell::Date(l.next_attestation_date),
-            Cell::Text(l.self_education_theme.clone()),
-            Cell::Text(l.email.clone()),
-            Cell::Text(l.phone.clone()),
-            Cell::Date(l.consent_processing_date),
-            Cell::Date(l.consent_publication_date),
-            Cell::Text(courses),
-        ]);
+        let mut row = views::cells(&l.input());
+        row.insert(1, Cell::Text(l.school_short_name.clone()));
+        row.push(Cell::Text(courses));
+        rows.push(row);
     }
-    let bytes = xlsx::write_table("Библиотекари", EXPORT_HEADERS, &rows, None)?;
+    // The import's columns (the school after the name), and the courses.
+    let mut headers = views::headers::<LibrarianInput>();
+    headers.insert(1, "Школа");
+    headers.push("Курсы повышения квалификации");
+    let bytes = xlsx::write_table("Библиотекари", &headers, &rows, None)?;
     Ok(views::xlsx("Банк данных библиотекарей.xlsx", bytes))
 }
 

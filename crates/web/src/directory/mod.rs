@@ -31,7 +31,7 @@ pub struct ImportSpec {
 
 impl ImportSpec {
     fn page<K: Kind>(&'static self, ctx: Ctx) -> ImportPage {
-        let columns = K::COLUMNS.iter().map(|c| (c.header, c.required)).collect();
+        let columns = K::columns().iter().map(|c| (c.header, c.required)).collect();
         ImportPage { ctx, spec: self, columns, max_rows: K::MAX_ROWS, problems: vec![], done: String::new() }
     }
 
@@ -50,7 +50,7 @@ impl ImportSpec {
         let template = move || async move {
             Ok::<_, crate::error::AppError>(crate::views::xlsx(
                 self.template_name,
-                imports::template(K::COLUMNS, self.notes)?,
+                imports::template(&K::columns(), self.notes)?,
             ))
         };
         vec![

@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json};
 use domain::directory::{PassportFields, PassportInput};
+use domain::fields::{Kind as FieldKind, Record};
 use domain::{FieldErrors, SchoolYear};
 use formats::xlsx::{self, Cell};
 use serde::Deserialize;
@@ -57,27 +58,25 @@ fn parse_year(s: &str) -> Result<SchoolYear> {
         .ok_or_else(|| AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026")))
 }
 
-/// The passport's rows as the card shows them (`num` groups thousands) or the form holds them
-/// (`num` = [`views::plain`]): (field, label, value).
-fn rows_with(p: &PassportFields, num: fn(&Option<i64>) -> String) -> Vec<(&'static str, &'static str, String)> {
-    vec![
-        ("rooms", "Помещений библиотеки", num(&p.rooms)),
-        ("area_m2", "Площадь, м²", views::dec(&p.area_m2)),
-        ("reading_seats", "Посадочных мест в читальном зале", num(&p.reading_seats)),
-        ("computers", "Компьютеров для читателей и библиотекаря", num(&p.computers)),
-        ("fund_main", "Основной фонд, экз.", num(&p.fund_main)),
-        ("fund_textbooks", "Фонд учебников, экз.", num(&p.fund_textbooks)),
-        ("fund_fiction", "Художественная литература, экз.", num(&p.fund_fiction)),
-        ("fund_periodicals", "Периодических изданий, названий", num(&p.fund_periodicals)),
-        ("readers", "Читателей", num(&p.readers)),
-        ("visits", "Посещений за год", num(&p.visits)),
-        ("loans", "Книговыдача за год, экз.", num(&p.loans)),
-        ("staff", "Сотрудников библиотеки", num(&p.staff)),
-    ]
+/// The passport's rows as the card shows them (`grouped`: thousands apart) or the form holds
+/// them: (field, label, value), from the passport's declaration; the internet flag is a checkbox.
+fn rows_with(p: &PassportInput, grouped: bool) -> Vec<(&'static str, &'static str, String)> {
+    PassportInput::FIELDS
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::Flag))
+        .map(|f| {
+            let v = p.get(f.key).unwrap_or_default();
+            let shown = match (grouped, v.parse::<i64>()) {
+                (true, Ok(n)) => views::grouped(n),
+                _ => v.to_string(),
+            };
+            (f.key, f.label, shown)
+        })
+        .collect()
 }
 
 fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
-    rows_with(p, views::num)
+    rows_with(&p.input(), true)
 }
 
 #[derive(Template)]
@@ -141,22 +140,7 @@ struct FormPage {
 }
 
 fn input_rows(i: &PassportInput) -> Vec<(&'static str, &'static str, String)> {
-    let blank = rows(&PassportFields::default());
-    let values = [
-        &i.rooms,
-        &i.area_m2,
-        &i.reading_seats,
-        &i.computers,
-        &i.fund_main,
-        &i.fund_textbooks,
-        &i.fund_fiction,
-        &i.fund_periodicals,
-        &i.readers,
-        &i.visits,
-        &i.loans,
-        &i.staff,
-    ];
-    blank.into_iter().zip(values).map(|((k, l, _), v)| (k, l, v.clone())).collect()
+    rows_with(i, false)
 }
 
 pub async fn edit_form(
@@ -181,7 +165,7 @@ pub async fn edit_form(
         ctx,
         school: s,
         year,
-        rows: rows_with(&fields, views::plain),
+        rows: rows_with(&fields.input(), false),
         internet: fields.internet,
         errors: FieldErrors::default(),
         copied_from,

@@ -62,18 +62,6 @@ pub async fn list(
     Ok(Html(ListPage { ctx, list, schools: page.items }.render()?))
 }
 
-const EXPORT_HEADERS: &[&str] = &[
-    "Краткое наименование",
-    "Полное наименование",
-    "Тип",
-    "Адрес",
-    "Директор",
-    "Телефон",
-    "Электронная почта",
-    "ИНН",
-    "В архиве",
-];
-
 pub async fn export(
     State(st): State<AppState>,
     InDistrict(reach): InDistrict,
@@ -81,24 +69,19 @@ pub async fn export(
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let page = directory::list_schools(&mut c.ex(), &reach, &p.everything()).await?;
+    // The same columns as the import, so an export edited in Excel can be loaded back.
+    let mut headers = views::headers::<SchoolInput>();
+    headers.push("В архиве");
     let rows: Vec<Vec<Cell>> = page
         .items
         .iter()
         .map(|s| {
-            vec![
-                Cell::Text(s.short_name.clone()),
-                Cell::Text(s.full_name.clone()),
-                Cell::Text(s.kind_title().into()),
-                Cell::Text(s.address.clone()),
-                Cell::Text(s.director.clone()),
-                Cell::Text(s.phone.clone()),
-                Cell::Text(s.email.clone()),
-                Cell::Text(s.inn.clone().unwrap_or_default()),
-                Cell::Text(if s.archived_at.is_some() { "да".into() } else { String::new() }),
-            ]
+            let mut row = views::cells(&s.input());
+            row.push(Cell::Text(if s.archived_at.is_some() { "да".into() } else { String::new() }));
+            row
         })
         .collect();
-    let bytes = xlsx::write_table("Школы", EXPORT_HEADERS, &rows, None)?;
+    let bytes = xlsx::write_table("Школы", &headers, &rows, None)?;
     Ok(views::xlsx("Школы.xlsx", bytes))
 }
 
