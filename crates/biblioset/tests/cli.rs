@@ -146,4 +146,72 @@ async fn cli_import_reports_cells_and_writes_nothing() {
     assert!(out.contains("Файл «schools.xlsx»: это не книга Excel"), "{out}");
     let (ok, out) = run(&["--data-dir", &d, "import", "schools", &file, "--district", "99"]).await;
     assert!(!ok && out.contains("no district with id 99"), "{out}");
+
+    // The CLI reads files within the same limits as the page: a sparse sheet gets a message, not an abort.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Краткое наименование").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    std::fs::write(&file, wb.save_to_buffer().unwrap()).unwrap();
+    let out = Command::new(BIN)
+        .args(["--data-dir", &d, "import", "schools", &file, "--district", "1"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "refused with a message, not killed by a signal");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("строк") && text.contains("в базе ничего не изменилось"), "{text}");
+}
+
+#[tokio::test]
+async fn cli_refuses_weak_passwords_and_taken_logins_in_russian() {
+    let d = dir_arg(&temp_dir());
+    let (ok, out) = run(&[
+        "--data-dir",
+        &d,
+        "user",
+        "add",
+        "--login",
+        "boss",
+        "--name",
+        "Главный",
+        "--role",
+        "admin",
+        "--password",
+        "aaaaaaaa",
+    ])
+    .await;
+    assert!(!ok && out.contains("Пароль"), "{out}");
+    let (ok, out) =
+        run(&["--data-dir", &d, "user", "add", "--login", "boss", "--name", "Главный", "--role", "admin"]).await;
+    assert!(ok && out.contains("/invite/"), "{out}");
+    let (ok, out) =
+        run(&["--data-dir", &d, "user", "add", "--login", "boss", "--name", "Другой", "--role", "admin"]).await;
+    assert!(!ok && out.contains("Логин «boss» уже занят"), "{out}");
+    assert!(!out.contains("database error"), "no raw database error: {out}");
+}
+
+#[tokio::test]
+async fn an_interrupted_backup_leaves_no_file_that_looks_whole() {
+    let d = dir_arg(&temp_dir());
+    let (ok, _) = run(&["--data-dir", &d, "district", "add", "Округ"]).await;
+    assert!(ok);
+    // A copy is written under a temporary name and renamed when checked: killed at once, the
+    // command leaves no file by the final name.
+    let copy = format!("{d}/copy.db");
+    let mut child = Command::new(BIN).args(["--data-dir", &d, "backup", &copy]).spawn().unwrap();
+    child.kill().await.unwrap();
+    let _ = child.wait().await;
+    if Path::new(&copy).exists() {
+        store::db::check_sqlite_file(Path::new(&copy)).await.expect("a file by the final name is whole");
+    }
+    let (ok, out) = run(&["--data-dir", &d, "backup", &copy]).await;
+    assert!(ok || out.contains("already exists"), "{out}");
+    store::db::check_sqlite_file(Path::new(&copy)).await.unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial copy is left behind");
 }

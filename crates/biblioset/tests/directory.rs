@@ -413,7 +413,7 @@ on_both!(saving_unchanged_data_writes_no_audit_entry, |app| {
 on_both!(an_empty_passport_is_not_a_filled_one, |app| {
     let demo = common::demo_ids(&app).await;
     let lib = Client::signed_in(&app.url, "lib01").await;
-    let y = SchoolYear::current().prev().start_year();
+    let y = SchoolYear::current().start_year();
     let r = lib.post_form(&format!("/schools/{}/passport/{y}", demo.own_school), &[("readers", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Паспорт пустой"));

@@ -560,6 +560,8 @@ crate::record! {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassportFields {
     pub rooms: Option<i64>,
     pub area_m2: Option<f64>,

@@ -12,19 +12,10 @@ use crate::{exec, now, on, Error, Ex, Reach};
 pub struct Passport {
     pub school_id: i64,
     pub school_year: i64,
-    pub rooms: Option<i64>,
-    pub area_m2: Option<f64>,
-    pub reading_seats: Option<i64>,
-    pub computers: Option<i64>,
-    pub internet: bool,
-    pub fund_main: Option<i64>,
-    pub fund_textbooks: Option<i64>,
-    pub fund_fiction: Option<i64>,
-    pub fund_periodicals: Option<i64>,
-    pub readers: Option<i64>,
-    pub visits: Option<i64>,
-    pub loans: Option<i64>,
-    pub staff: Option<i64>,
+    /// The figures, decoded straight into the domain's type.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub fields: PassportFields,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<i64>,
     /// `draft`, `submitted` or `accepted` (see [`PassportState`]).
@@ -72,21 +63,7 @@ impl Passport {
 
 impl Passport {
     pub fn fields(&self) -> PassportFields {
-        PassportFields {
-            rooms: self.rooms,
-            area_m2: self.area_m2,
-            reading_seats: self.reading_seats,
-            computers: self.computers,
-            internet: self.internet,
-            fund_main: self.fund_main,
-            fund_textbooks: self.fund_textbooks,
-            fund_fiction: self.fund_fiction,
-            fund_periodicals: self.fund_periodicals,
-            readers: self.readers,
-            visits: self.visits,
-            loans: self.loans,
-            staff: self.staff,
-        }
+        self.fields.clone()
     }
 }
 

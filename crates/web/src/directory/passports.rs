@@ -254,14 +254,14 @@ async fn summary_rows(st: &AppState, reach: &Reach, year: SchoolYear) -> Result<
         .map(|school| {
             let passport = passports.iter().find(|p| p.school_id == school.id).cloned();
             if let Some(p) = &passport {
-                add(&mut totals.fund_main, p.fund_main);
-                add(&mut totals.fund_textbooks, p.fund_textbooks);
-                add(&mut totals.fund_fiction, p.fund_fiction);
-                add(&mut totals.readers, p.readers);
-                add(&mut totals.visits, p.visits);
-                add(&mut totals.loans, p.loans);
-                add(&mut totals.computers, p.computers);
-                add(&mut totals.staff, p.staff);
+                add(&mut totals.fund_main, p.fields.fund_main);
+                add(&mut totals.fund_textbooks, p.fields.fund_textbooks);
+                add(&mut totals.fund_fiction, p.fields.fund_fiction);
+                add(&mut totals.readers, p.fields.readers);
+                add(&mut totals.visits, p.fields.visits);
+                add(&mut totals.loans, p.fields.loans);
+                add(&mut totals.computers, p.fields.computers);
+                add(&mut totals.staff, p.fields.staff);
             }
             SummaryRow { school, passport }
         })
@@ -290,29 +290,9 @@ pub async fn export(
 ) -> Result<Response> {
     let year = q.year()?;
     let (lines, totals) = summary_rows(&st, &reach, year).await?;
+    // The passport's declared fields, as on the page, with the school and the state first.
     let mut headers = vec!["Школа", "Состояние"];
-    let blank = rows(&PassportFields::default());
-    headers.extend(blank.iter().map(|(_, l, _)| *l));
-    headers.push("Интернет");
-    let cells = |p: &PassportFields| {
-        let mut r = vec![Cell::Int(p.rooms), Cell::Float(p.area_m2)];
-        r.extend(
-            [
-                p.reading_seats,
-                p.computers,
-                p.fund_main,
-                p.fund_textbooks,
-                p.fund_fiction,
-                p.fund_periodicals,
-                p.readers,
-                p.visits,
-                p.loans,
-                p.staff,
-            ]
-            .map(Cell::Int),
-        );
-        r
-    };
+    headers.extend(views::headers::<PassportInput>());
     let mut data: Vec<Vec<Cell>> = lines
         .iter()
         .map(|l| {
@@ -320,17 +300,20 @@ pub async fn export(
             match &l.passport {
                 Some(p) => {
                     r.push(Cell::Text(p.state().title_ru().into()));
-                    r.extend(cells(&p.fields()));
-                    r.push(Cell::Text(if p.internet { "да" } else { "нет" }.into()));
+                    r.extend(views::cells(&p.fields.input()));
                 }
                 None => r.push(Cell::Text("не заполнен".into())),
             }
             r
         })
         .collect();
-    // The same «Итого» row as the page.
+    // The same «Итого» row as the page (the flag and the figures not summed stay empty).
     let mut total = vec![Cell::Text("Итого".into()), Cell::Text(String::new())];
-    total.extend(cells(&totals));
+    let mut sums = views::cells(&totals.input());
+    if let Some(i) = PassportInput::FIELDS.iter().position(|f| matches!(f.kind, FieldKind::Flag)) {
+        sums[i] = Cell::Text(String::new());
+    }
+    total.extend(sums);
     data.push(total);
     let bytes = xlsx::write_table(&format!("Паспорта {}", year.to_string().replace('/', "-")), &headers, &data, None)?;
     Ok(views::xlsx(&format!("Паспорта библиотек {}.xlsx", year.to_string().replace('/', "-")), bytes))
