@@ -142,6 +142,23 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css(".tiles")).await.unwrap();
     shot(c, &format!("{db_kind}-head-dashboard.png")).await;
+
+    // On a phone the head's wide table scrolls sideways and keeps the school's name in view,
+    // and the menu's links are big enough for a finger.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{}/passports", app.url)).await.unwrap();
+    let js = "const s = document.querySelector('.scroll'); s.scrollLeft = 400; \
+              const cell = s.querySelector('tbody td:first-child').getBoundingClientRect(); \
+              const box = s.getBoundingClientRect(); \
+              const link = document.querySelector('header nav a').getBoundingClientRect(); \
+              return [s.scrollLeft, cell.left - box.left, link.height];";
+    let got = c.execute(js, vec![]).await.unwrap();
+    let got: Vec<f64> = serde_json::from_value(got).unwrap();
+    assert!(got[0] > 0.0, "the table scrolls sideways: {got:?}");
+    assert!(got[1].abs() < 2.0, "the school column stays at the left edge: {got:?}");
+    assert!(got[2] >= 44.0, "menu links are at least 44 px tall: {got:?}");
+    shot(c, &format!("{db_kind}-phone-passports-scrolled.png")).await;
+    c.set_window_size(1366, 768).await.unwrap();
     c.goto(&format!("{}/audit", app.url)).await.unwrap();
     let text = body_text(c).await;
     assert!(text.contains("Паспорт библиотеки «МБОУ СОШ № 1»") && text.contains("Новикова Марина Петровна"), "{text}");

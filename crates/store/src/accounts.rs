@@ -195,13 +195,20 @@ pub fn throttle_delay(failures: i64) -> Duration {
 
 /// Claims one sign-in attempt for a (login, address) pair, counting it as a failure until
 /// [`clear_attempts`] says it succeeded. Ok(()) to go on and check the password, Err(seconds)
-/// to wait. The guarded UPDATE makes the count exact under concurrent bursts: of several
-/// attempts that read the same count, one wins and the others are told to wait.
+/// to wait. Every claim is one guarded UPDATE, so the count is exact under concurrent bursts:
+/// below [`FREE_FAILURES`] the row itself caps how many pass at once; past them, of attempts
+/// that read the same count only one wins, and only once its delay is over.
 pub async fn claim_attempt(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<Result<(), i64>, Error> {
     let t = now();
     exec!(ex, c => sqlx::query(
         "INSERT INTO login_throttle (login, ip, failures, last_at) VALUES ($1, $2, 0, $3) ON CONFLICT (login, ip) DO NOTHING")
         .bind(login).bind(ip).bind(t).execute(c).await)?;
+    let free = exec!(ex, c => sqlx::query(
+        "UPDATE login_throttle SET failures = failures + 1, last_at = $3 WHERE login = $1 AND ip = $2 AND failures < $4")
+        .bind(login).bind(ip).bind(t).bind(FREE_FAILURES).execute(c).await)?;
+    if free == 1 {
+        return Ok(Ok(()));
+    }
     let (failures, last_at): (i64, DateTime<Utc>) = on!(ex, c => sqlx::query_as(
         "SELECT failures, last_at FROM login_throttle WHERE login = $1 AND ip = $2")
         .bind(login).bind(ip).fetch_one(c).await)?;
@@ -212,7 +219,7 @@ pub async fn claim_attempt(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<Res
     let won = exec!(ex, c => sqlx::query(
         "UPDATE login_throttle SET failures = failures + 1, last_at = $3 WHERE login = $1 AND ip = $2 AND failures = $4")
         .bind(login).bind(ip).bind(t).bind(failures).execute(c).await)?;
-    Ok(if won == 1 { Ok(()) } else { Err(1) })
+    Ok(if won == 1 { Ok(()) } else { Err(throttle_delay(failures + 1).num_seconds().max(1)) })
 }
 
 /// A successful sign-in forgets the pair's failures.

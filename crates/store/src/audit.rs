@@ -70,7 +70,13 @@ pub async fn list(ex: &mut Ex<'_>, reach: &Reach, q: &ListQuery) -> Result<Page<
          WHERE a.district_id = $1 AND a.search LIKE $2 ESCAPE '\\'
          ORDER BY a.id DESC LIMIT $3 OFFSET $4")
         .bind(district_id).bind(&pattern).bind(limit).bind(offset).fetch_all(&mut *c).await)?;
-    let total: (i64,) = on!(ex, c => sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE district_id = $1 AND search LIKE $2 ESCAPE '\\'")
-        .bind(district_id).bind(&pattern).fetch_one(c).await)?;
-    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
+    let total = match q.known_total(items.len()) {
+        Some(n) => n,
+        None => {
+            let n: (i64,) = on!(ex, c => sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE district_id = $1 AND search LIKE $2 ESCAPE '\\'")
+                .bind(district_id).bind(&pattern).fetch_one(c).await)?;
+            n.0
+        }
+    };
+    Ok(Page { items, total, page: q.page.max(1), per_page: limit })
 }

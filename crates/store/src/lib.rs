@@ -51,6 +51,12 @@ impl ListQuery {
     pub fn all() -> ListQuery {
         ListQuery { per_page: MAX_EXPORT, page: 1, ..Default::default() }
     }
+    /// The total of a list without a COUNT query when this page shows everything there is: the
+    /// first page, not full. Most district lists fit one page, and the count is a second query.
+    fn known_total(&self, shown: usize) -> Option<i64> {
+        let (limit, offset) = self.limit_offset();
+        (offset == 0 && (shown as i64) < limit).then_some(shown as i64)
+    }
     fn limit_offset(&self) -> (i64, i64) {
         let per = self.per_page.clamp(1, MAX_EXPORT);
         (per, (self.page.clamp(1, 1_000_000) - 1) * per)

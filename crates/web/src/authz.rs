@@ -168,15 +168,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 }
 
 /// The parties of the record a scoped route names; None when there is no such record.
-async fn target(st: &AppState, scope: Scope, params: &RawPathParams) -> Result<Option<Parties>, AppError> {
+async fn target(ex: &mut store::Ex<'_>, scope: Scope, params: &RawPathParams) -> Result<Option<Parties>, AppError> {
     let (kind, name) = match scope {
         Scope::None => return Ok(None),
         Scope::District(k, p) | Scope::School(k, p) | Scope::Own(k, p) => (k, p),
     };
     let v = params.iter().find(|(k, _)| *k == name).map(|(_, v)| v).unwrap_or("");
     let id: i64 = v.parse().map_err(|_| AppError::NotFound)?;
-    let mut c = st.db.conn().await?;
-    Ok(scope::parties(&mut c.ex(), kind, id).await?)
+    Ok(scope::parties(ex, kind, id).await?)
 }
 
 /// The decision itself, free of I/O: may `user` use a route with `access` on a record with
@@ -341,10 +340,13 @@ async fn check(
     // The session, if this browser has one: every route but the static files and the health
     // check needs it, for the page's menu or for the CSRF token.
     let session = jar.get(session_cookie_name(secure)).map(|c| c.value().to_string());
+    // One connection serves both lookups (the session, the record's parties) and goes back to the
+    // pool before the handler runs.
+    let mut conn = None;
     let user = match &session {
         Some(token) if !access.roles.is_empty() || write || req.uri().path() == "/login" => {
-            let mut conn = st.db.conn().await?;
-            accounts::session_user(&mut conn.ex(), token).await?
+            let c = conn.insert(st.db.conn().await?);
+            accounts::session_user(&mut c.ex(), token).await?
         }
         _ => None,
     };
@@ -372,7 +374,17 @@ async fn check(
         }
     }
 
-    let tgt = if access.roles.is_empty() || user.is_none() { None } else { target(st, access.scope, params).await? };
+    let tgt = match (&user, access.scope) {
+        (Some(_), scope) if scope != Scope::None && !access.roles.is_empty() => {
+            let c = match conn.as_mut() {
+                Some(c) => c,
+                None => conn.insert(st.db.conn().await?),
+            };
+            target(&mut c.ex(), scope, params).await?
+        }
+        _ => None,
+    };
+    drop(conn);
     decide(user.as_ref(), access, write, tgt.as_ref())?;
     if let Some(u) = user {
         if let Some(reach) = Reach::of(&u) {

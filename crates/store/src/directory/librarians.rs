@@ -254,10 +254,16 @@ pub async fn list_librarians(
     );
     let items: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
         .bind(own).bind(limit).bind(offset).fetch_all(c).await)?;
-    let sql = format!("SELECT COUNT(*) FROM librarians l WHERE {filter}");
-    let total: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).bind(school)
-        .bind(own).fetch_one(c).await)?;
-    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
+    let total = match q.known_total(items.len()) {
+        Some(n) => n,
+        None => {
+            let sql = format!("SELECT COUNT(*) FROM librarians l WHERE {filter}");
+            let n: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived)
+                .bind(school).bind(own).fetch_one(c).await)?;
+            n.0
+        }
+    };
+    Ok(Page { items, total, page: q.page.max(1), per_page: limit })
 }
 
 pub async fn list_courses(ex: &mut Ex<'_>, librarian_id: i64) -> Result<Vec<Course>, Error> {

@@ -205,10 +205,15 @@ pub async fn list_schools(ex: &mut Ex<'_>, reach: &Reach, q: &ListQuery) -> Resu
     );
     let items: Vec<School> = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived)
         .bind(limit).bind(offset).fetch_all(c).await)?;
-    let sql = format!("SELECT COUNT(*) FROM schools WHERE {filter}");
-    let total: (i64,) =
-        on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).fetch_one(c).await)?;
-    Ok(Page { items, total: total.0, page: q.page.max(1), per_page: limit })
+    let total = match q.known_total(items.len()) {
+        Some(n) => n,
+        None => {
+            let sql = format!("SELECT COUNT(*) FROM schools WHERE {filter}");
+            let n: (i64,) = on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(&pattern).bind(q.archived).fetch_one(c).await)?;
+            n.0
+        }
+    };
+    Ok(Page { items, total, page: q.page.max(1), per_page: limit })
 }
 
 /// A school of the district by its short name (how imports recognise a school they already have).
