@@ -190,7 +190,7 @@ fn invite_ttl() -> Duration {
 /// an account is refused: taking over an account is a password reset, which only the admin does.
 pub async fn invite_librarian(db: &Db, reach: &Reach, librarian: i64, login: &str) -> Result<(User, String)> {
     let mut tx = db.begin().await?;
-    let lib = directory::get_librarian(&mut tx.ex(), librarian).await?;
+    let lib = directory::get_librarian(&mut tx.ex(), reach, librarian).await?;
     if lib.district_id != reach.district() || !reach.is_head() {
         return Err(Error::NotFound);
     }
@@ -214,7 +214,10 @@ pub async fn invite_librarian(db: &Db, reach: &Reach, librarian: i64, login: &st
         password_hash: None,
     };
     let account_id = accounts::create_user(&mut tx.ex(), new).await?;
-    directory::link_librarian_user(&mut tx.ex(), lib.id, account_id).await?;
+    // Guarded: of two invitations sent at once, one links its account; the other is rolled back.
+    if !directory::link_librarian_user(&mut tx.ex(), lib.id, account_id).await? {
+        return Err(field_error("login", "Этого библиотекаря только что пригласили: обновите страницу"));
+    }
     let by = reach.user().unwrap_or(account_id);
     let token = accounts::create_invite(&mut tx.ex(), account_id, by, invite_ttl()).await?;
     let account = accounts::user_by_id(&mut tx.ex(), account_id).await?;
@@ -300,11 +303,12 @@ pub async fn accept_invite(db: &Db, token: &str, pw: &str, pw2: &str) -> Result<
     Ok(user)
 }
 
+/// What a used or expired invitation or reset link answers.
+pub const DEAD_LINK: &str =
+    "Ссылка недействительна: она уже использована или истёк её срок. Попросите руководителя МО (или администратора) прислать новую.";
+
 fn invalid_link() -> Error {
-    Error::Invalid(
-        "Ссылка недействительна: она уже использована или истёк её срок. Попросите руководителя МО (или администратора) прислать новую."
-            .into(),
-    )
+    Error::Invalid(DEAD_LINK.into())
 }
 
 /// The owner has read their notice.

@@ -166,10 +166,10 @@ pub async fn import<K: Kind>(
     file: &str,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Report, ImportError> {
-    // The header and one row more than allowed are enough to know the file is too long; no part of
-    // a directory file needs more than 32 MB unpacked (calamine holds the shared strings whole).
+    // A header row and the rows a district can have; no part of a directory file needs more than
+    // 32 MB unpacked (calamine holds the shared strings whole).
     let limits = xlsx::Limits {
-        max_rows: (K::MAX_ROWS + 2) as u32,
+        max_rows: (K::MAX_ROWS + 1) as u32,
         max_part_bytes: 32 * 1024 * 1024,
         ..xlsx::Limits::default()
     };
@@ -353,7 +353,7 @@ impl Kind for Librarians {
             problems.push(t.problem(r.number, Some("school"), msg));
         }
         let existing = match school {
-            Some(s) => directory::librarian_by_name(ex, s, &r.get("full_name")).await?,
+            Some(s) => directory::librarian_by_name(ex, reach, s, &r.get("full_name")).await?,
             None => None,
         };
         if let Some(l) = existing.as_ref().filter(|l| l.archived_at.is_some()) {

@@ -235,7 +235,13 @@ async fn run() -> Result<()> {
                 ".{}.partial",
                 file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
             ));
+            let journal = partial.with_file_name(format!(
+                "{}-journal",
+                partial.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+            ));
+            // What an interrupted earlier run left behind.
             let _ = std::fs::remove_file(&partial);
+            let _ = std::fs::remove_file(&journal);
             let made = async {
                 db.backup_sqlite(&partial.to_string_lossy()).await?;
                 store::db::check_sqlite_file(&partial).await
@@ -244,6 +250,7 @@ async fn run() -> Result<()> {
             pb.finish_and_clear();
             if let Err(e) = made {
                 let _ = std::fs::remove_file(&partial);
+                let _ = std::fs::remove_file(&journal);
                 bail!("backup failed, nothing was written to {}: {e}", file.display());
             }
             std::fs::rename(&partial, file).with_context(|| format!("cannot write {}", file.display()))?;

@@ -172,7 +172,8 @@ on_both!(archived_librarian_cannot_sign_in_until_restored, |app| {
     let lib = Client::signed_in(&app.url, "lib05").await;
     let mut c = app.db.conn().await.unwrap();
     let user = store::accounts::user_by_login(&mut c.ex(), "lib05").await.unwrap().unwrap();
-    let record = store::directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    let record =
+        store::directory::librarian_of_user(&mut c.ex(), &store::Reach::of(&user).unwrap()).await.unwrap().unwrap();
     drop(c);
     head.post_form(&format!("/librarians/{}/archive", record.id), &[]).await;
     assert_eq!(lib.get("/").await.status(), StatusCode::SEE_OTHER, "the open session ends");

@@ -269,7 +269,7 @@ on_both!(matrix, |app| {
 on_both!(own_record_only, |app| {
     let mut c = app.db.conn().await.unwrap();
     let user = accounts::user_by_login(&mut c.ex(), "lib01").await.unwrap().unwrap();
-    let own = directory::librarian_of_user(&mut c.ex(), user.id).await.unwrap().unwrap();
+    let own = directory::librarian_of_user(&mut c.ex(), &store::Reach::of(&user).unwrap()).await.unwrap().unwrap();
     drop(c);
     let lib = Client::signed_in(&app.url, "lib01").await;
     let course = fresh_course(&app, own.id).await;

@@ -41,7 +41,7 @@ on_both!(a_sparse_spreadsheet_is_refused_in_russian, |app| {
     rows.extend((0..501).map(|i| vec![format!("Школа {i}"), format!("Школа номер {i}"), "СОШ".into()]));
     let r = head.post_file("/schools/import", "много.xlsx", sheet(&rows)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("больше 500 строк данных"));
+    assert!(r.text().await.unwrap().contains("больше 500 строк"));
     assert_eq!(rows_in(&app, "schools").await, before);
 });
 
@@ -117,7 +117,10 @@ on_both!(a_large_import_does_not_block_other_users, |app| {
 on_both!(a_head_cannot_take_over_an_account, |app| {
     let mut c = app.db.conn().await.unwrap();
     let head_user = store::accounts::user_by_login(&mut c.ex(), "head").await.unwrap().unwrap();
-    let record = store::directory::librarian_of_user(&mut c.ex(), head_user.id).await.unwrap().unwrap();
+    let record = store::directory::librarian_of_user(&mut c.ex(), &store::Reach::of(&head_user).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     drop(c);
     let head = Client::signed_in(&app.url, "head").await;
     let invites = rows_in(&app, "invites").await;
@@ -149,6 +152,44 @@ on_both!(failures_slow_down_only_the_failing_address, |app| {
     assert!(r.text().await.unwrap().contains("Подождите"));
     let owner = Client::at(&app.url, "198.51.100.20");
     owner.login("observer").await; // the owner, elsewhere, is never refused
+
+    // Behind the proxy, only the address the proxy added counts: a client writing its own
+    // X-Forwarded-For entries in front of it changes nothing.
+    for i in 0..6 {
+        let c = Client::at(&app.url, &format!("10.9.8.{i}, 203.0.113.99"));
+        let r = c.post_form("/login", &[("login", "lib03"), ("password", "мимо")]).await;
+        let expected = if i < 5 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(r.status(), expected, "attempt {i}");
+    }
+
+    // An address that fails across many logins is slowed down as a whole.
+    let sprayer = Client::at(&app.url, "192.0.2.200");
+    for i in 0..store::accounts::MAX_LOGINS_PER_ADDRESS {
+        let r = sprayer.post_form("/login", &[("login", &format!("nobody{i}")), ("password", "мимо")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = sprayer.post_form("/login", &[("login", "one-more"), ("password", "мимо")]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(rows_in(&app, "login_throttle").await <= store::accounts::MAX_LOGINS_PER_ADDRESS + 10);
+});
+
+on_both!(an_upload_is_refused_before_it_is_read, |app| {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Headers announcing 15 MB, and no body: a visitor who may not import is answered at once.
+    let host = app.url.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /schools/import HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 15000000\r\nCookie: bs_csrf={}\r\n\r\n",
+        "a".repeat(64)
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("answered without the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 });
 
 on_both!(a_burst_of_attempts_is_counted_exactly, |app| {
@@ -217,6 +258,14 @@ on_both!(invisible_characters_never_reach_storage, |app| {
     let anon = Client::new(&app.url);
     let r = anon.post_form("/login", &[("login", "head\u{0000}"), ("password", "x\u{0000}")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A spreadsheet with a no-break space in the name finds the same school.
+    let rows = vec![
+        vec!["Краткое наименование".to_string(), "Директор".into()],
+        vec!["МБОУ\u{00A0}СОШ № 77".into(), "Иванова И. И.".into()],
+    ];
+    let r = head.post_file("/schools/import", "школы.xlsx", sheet(&rows)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("добавлено 0, обновлено 1"));
     let body = serde_json::json!({"short_name": "МБОУ СОШ № 77", "full_name": "Школа\u{0000}", "kind": "sosh"});
     let r = head.put_json(&format!("/api/schools/{}", s.id), &body).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -313,4 +362,26 @@ on_both!(simultaneous_creations_get_answers_not_errors, |app| {
         }
     }
     assert_eq!(created, (1, 1), "each exists once");
+
+    // Two invitations of one librarian at once: one account, one link.
+    let demo = common::demo_ids(&app).await;
+    let accounts_before = rows_in(&app, "users").await;
+    let mut invites = Vec::new();
+    for i in 0..4 {
+        let c = Client::new(&app.url).share_from(&head);
+        let path = format!("/librarians/{}/invite", demo.other_librarian);
+        invites.push(tokio::spawn(
+            async move { c.post_form(&path, &[("login", &format!("twin-lib{i}"))]).await.status() },
+        ));
+    }
+    let mut ok = 0;
+    for t in invites {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => {}
+            other => panic!("a simultaneous invitation answered {other}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(rows_in(&app, "users").await, accounts_before + 1, "no orphan account is left");
 });

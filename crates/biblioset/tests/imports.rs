@@ -224,7 +224,9 @@ on_both!(reimport_keeps_what_the_file_leaves_out, |app| {
     let r = head.post_file("/schools/import", "директора.xlsx", file).await;
     assert!(r.text().await.unwrap().contains("обновлено 1"));
     let mut c = app.db.conn().await.unwrap();
-    let after = store::directory::get_school(&mut c.ex(), before.id).await.unwrap();
+    let after = store::directory::get_school(&mut c.ex(), &store::Reach::whole_district(before.district_id), before.id)
+        .await
+        .unwrap();
     assert_eq!(after.director, "Новый Директор Н. Н.");
     assert_eq!(
         (after.full_name, after.inn, after.address),

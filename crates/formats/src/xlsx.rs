@@ -156,8 +156,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            // Many times the largest list we import (all schools or librarians of a region).
-            max_rows: 100_000,
+            // Many times the largest list we import (all schools or librarians of a region):
+            // 100 000 data rows under a header row.
+            max_rows: 100_001,
             max_columns: 500,
             // Excel's own limit for a cell: anything longer was not made by Excel.
             max_cell_chars: 32_767,
@@ -409,12 +410,14 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
         // Where the cell is, before anything of it is kept: a filled cell far away usually means
         // someone typed where they should not have, and it is refused at once, not after reading on.
         if r >= limits.max_rows {
+            // Counted as people see them: data rows under the header (when the header is found).
+            let allowed = limits.max_rows - header_row.map_or(0, |h| h + 1);
             return Err(at_sheet(
                 None,
                 None,
                 format!(
                     "в файле больше {} строк — столько записей в одном файле не бывает; разделите файл или проверьте, нет ли на листе случайно заполненной ячейки далеко внизу (строка {}, ячейка {})",
-                    grouped(limits.max_rows.into()),
+                    grouped(allowed.into()),
                     u64::from(r) + 1,
                     address()
                 ),
@@ -842,7 +845,7 @@ mod tests {
         let cells: Vec<(u32, u16, &str)> = cells.iter().map(|(r, c, s)| (*r, *c, s.as_str())).collect();
         let bytes = book_with(&cells);
         let e = read_table_limited(&bytes, "x.xlsx", TWO, &Limits { max_rows: 100, ..Limits::default() }).unwrap_err();
-        assert!(e.to_string().contains("в файле больше 100 строк"), "{e}");
+        assert!(e.to_string().contains("в файле больше 99 строк"), "{e}"); // data rows under the header
         assert!(e.to_string().contains("строка 101, ячейка A101"), "{e}");
         let t = read_table_limited(&bytes, "x.xlsx", TWO, &Limits { max_rows: 150, ..Limits::default() }).unwrap();
         assert_eq!(t.rows.len(), 149);

@@ -182,6 +182,9 @@ pub async fn use_invite(ex: &mut Ex<'_>, token: &str) -> Result<bool, Error> {
 /// Failures a (login, address) pair may have before each new attempt must wait.
 pub const FREE_FAILURES: i64 = 5;
 
+/// Logins one address may be failing at once (a school's shared address has a few users).
+pub const MAX_LOGINS_PER_ADDRESS: i64 = 20;
+
 /// How long a pair with `failures` failed attempts waits before its next attempt: nothing for the
 /// first few, then 30 s doubling up to 15 minutes. Only this pair waits: the right password from
 /// another address is never refused because of it.
@@ -200,6 +203,15 @@ pub fn throttle_delay(failures: i64) -> Duration {
 /// that read the same count only one wins, and only once its delay is over.
 pub async fn claim_attempt(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<Result<(), i64>, Error> {
     let t = now();
+    // An address that keeps failing across many logins (password spraying) waits before it may
+    // try one more: the table and the hashing queue grow no further for it.
+    let (pairs, known): (i64, i64) = on!(ex, c => sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN login = $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
+         FROM login_throttle WHERE ip = $1")
+        .bind(ip).bind(login).fetch_one(c).await)?;
+    if known == 0 && pairs >= MAX_LOGINS_PER_ADDRESS {
+        return Ok(Err(15 * 60));
+    }
     exec!(ex, c => sqlx::query(
         "INSERT INTO login_throttle (login, ip, failures, last_at) VALUES ($1, $2, 0, $3) ON CONFLICT (login, ip) DO NOTHING")
         .bind(login).bind(ip).bind(t).execute(c).await)?;
@@ -209,9 +221,11 @@ pub async fn claim_attempt(ex: &mut Ex<'_>, login: &str, ip: &str) -> Result<Res
     if free == 1 {
         return Ok(Ok(()));
     }
-    let (failures, last_at): (i64, DateTime<Utc>) = on!(ex, c => sqlx::query_as(
+    let row: Option<(i64, DateTime<Utc>)> = on!(ex, c => sqlx::query_as(
         "SELECT failures, last_at FROM login_throttle WHERE login = $1 AND ip = $2")
-        .bind(login).bind(ip).fetch_one(c).await)?;
+        .bind(login).bind(ip).fetch_optional(c).await)?;
+    // Gone between the statements (a sign-in succeeded, or the purge ran): try again.
+    let Some((failures, last_at)) = row else { return Ok(Err(1)) };
     let ready = last_at + throttle_delay(failures);
     if ready > t {
         return Ok(Err((ready - t).num_seconds().max(1)));

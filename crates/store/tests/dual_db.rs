@@ -32,7 +32,7 @@ async fn dates_round_trip(db: &Db) {
     tx.commit().await.unwrap();
 
     let mut c = db.conn().await.unwrap();
-    let got = directory::get_librarian(&mut c.ex(), id).await.unwrap();
+    let got = directory::get_librarian(&mut c.ex(), &store::Reach::whole_district(d), id).await.unwrap();
     assert_eq!(got.attestation_date, NaiveDate::from_ymd_opt(2024, 2, 29));
     assert_eq!(got.next_attestation_date, NaiveDate::from_ymd_opt(2029, 2, 28));
     assert!(got.created_at <= store::now());

@@ -82,12 +82,13 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-/// The client's address: the connection's, or behind a trusted proxy the first X-Forwarded-For.
+/// The client's address: the connection's, or behind a trusted proxy the last X-Forwarded-For
+/// entry — the one that proxy added. Earlier entries are whatever the client wrote.
 fn client_ip(st: &AppState, addr: SocketAddr, headers: &axum::http::HeaderMap) -> String {
     if st.config.trust_proxy {
-        if let Some(ip) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-        {
-            return ip.trim().chars().take(64).collect();
+        let last = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last();
+        if let Some(ip) = last.and_then(|v| v.rsplit(',').next()).map(str::trim).filter(|ip| !ip.is_empty()) {
+            return ip.chars().take(64).collect();
         }
     }
     addr.ip().to_string()
@@ -205,10 +206,7 @@ struct InvitePage {
 }
 
 fn dead_link() -> AppError {
-    AppError::BadRequest(
-        "Ссылка-приглашение недействительна: она уже использована или истёк её срок. Попросите руководителя МО прислать новую."
-            .into(),
-    )
+    AppError::BadRequest(acc::DEAD_LINK.into())
 }
 
 pub async fn invite_page(State(st): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Html<String>> {

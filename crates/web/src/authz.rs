@@ -365,15 +365,6 @@ async fn check(
             (t.clone(), Some(t))
         }
     };
-    if write {
-        let (sent, r) = read_body(req, access.max_body).await?;
-        req = r;
-        let fresh = new_csrf.is_some() && user.is_none();
-        if fresh || !sent.is_some_and(|s| same(&s, &csrf)) {
-            return Err(AppError::Stale);
-        }
-    }
-
     let tgt = match (&user, access.scope) {
         (Some(_), scope) if scope != Scope::None && !access.roles.is_empty() => {
             let c = match conn.as_mut() {
@@ -386,6 +377,16 @@ async fn check(
     };
     drop(conn);
     decide(user.as_ref(), access, write, tgt.as_ref())?;
+    // Only a request that may go on has its body read: nobody makes the server hold an upload
+    // for a route they may not use.
+    if write {
+        let (sent, r) = read_body(req, access.max_body).await?;
+        req = r;
+        let fresh = new_csrf.is_some() && user.is_none();
+        if fresh || !sent.is_some_and(|s| same(&s, &csrf)) {
+            return Err(AppError::Stale);
+        }
+    }
     if let Some(u) = user {
         if let Some(reach) = Reach::of(&u) {
             req.extensions_mut().insert(reach);

@@ -73,6 +73,8 @@ struct Dashboard {
     own_school: Option<School>,
     own_record: Option<Librarian>,
     own_passport_filled: bool,
+    /// This year's passport is still a draft the school may change.
+    own_passport_draft: bool,
     districts: i64,
     users: i64,
     today: chrono::NaiveDate,
@@ -94,6 +96,7 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         own_school: None,
         own_record: None,
         own_passport_filled: false,
+        own_passport_draft: true,
         districts: 0,
         users: 0,
         today: domain::clock::today(),
@@ -119,9 +122,11 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
     d.no_consent = libs.items.iter().filter(|l| l.consent_processing_date.is_none()).count() as i64;
     d.passports_filled = directory::district_passports(&mut c.ex(), &reach, year).await?.len();
     if let Some(school) = user.0.school_id {
-        d.own_school = Some(directory::get_school(&mut c.ex(), school).await?);
-        d.own_passport_filled = directory::get_passport(&mut c.ex(), school, year).await?.is_some();
-        d.own_record = directory::librarian_of_user(&mut c.ex(), user.0.id).await?;
+        d.own_school = Some(directory::get_school(&mut c.ex(), &reach, school).await?);
+        let passport = directory::get_passport(&mut c.ex(), &reach, school, year).await?;
+        d.own_passport_filled = passport.is_some();
+        d.own_passport_draft = passport.is_none_or(|p| p.state() == directory::PassportState::Draft);
+        d.own_record = directory::librarian_of_user(&mut c.ex(), &reach).await?;
     }
     Ok(Html(d.render()?))
 }

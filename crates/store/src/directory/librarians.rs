@@ -84,7 +84,12 @@ pub const LIBRARIAN_SORTS: &[(&str, &str)] = &[
 ];
 
 fn search_text(f: &LibrarianFields, school: &str) -> String {
-    text::normalize(&format!("{} {} {} {}", f.full_name, school, f.position, f.self_education_theme))
+    search_of(&f.full_name, school, &f.position, &f.self_education_theme)
+}
+
+/// What a librarian is found by: name, school, position and self-education theme.
+fn search_of(full_name: &str, school: &str, position: &str, theme: &str) -> String {
+    text::normalize(&format!("{full_name} {school} {position} {theme}"))
 }
 
 async fn school_of(ex: &mut Ex<'_>, school_id: i64) -> Result<(i64, String), Error> {
@@ -110,7 +115,7 @@ pub async fn create_librarian(
         .bind(f.experience_years).bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date)
         .bind(&f.self_education_theme).bind(&f.email).bind(&f.phone).bind(f.consent_processing_date)
         .bind(f.consent_publication_date).bind(search_text(f, &school)).bind(t).fetch_one(c).await)?;
-    let after = get_librarian(ex, id.0).await?;
+    let after = librarian_row(ex, id.0).await?;
     audit::record(
         ex,
         actor,
@@ -135,7 +140,7 @@ pub async fn update_librarian(
     school_id: i64,
     f: &LibrarianFields,
 ) -> Result<bool, Error> {
-    let before = get_librarian(ex, id).await?;
+    let before = librarian_row(ex, id).await?;
     if before.school_id == school_id && before.input().validate().ok().as_ref() == Some(f) {
         return Ok(false); // nothing differs: no write, no audit entry
     }
@@ -156,7 +161,7 @@ pub async fn update_librarian(
         // The account follows its person to the new school, so access follows too.
         exec!(ex, c => sqlx::query("UPDATE users SET school_id = $1 WHERE id = $2 AND role = 'librarian'").bind(school_id).bind(uid).execute(c).await)?;
     }
-    let after = get_librarian(ex, id).await?;
+    let after = librarian_row(ex, id).await?;
     audit::record(
         ex,
         actor,
@@ -175,7 +180,7 @@ pub async fn update_librarian(
 }
 
 pub async fn set_librarian_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archived: bool) -> Result<(), Error> {
-    let l = get_librarian(ex, id).await?;
+    let l = librarian_row(ex, id).await?;
     exec!(ex, c => sqlx::query("UPDATE librarians SET archived_at = $1, updated_at = $2 WHERE id = $3")
         .bind(archived.then(now)).bind(now()).bind(id).execute(&mut *c).await)?;
     // A librarian who left keeps their record but can no longer sign in; coming back opens the
@@ -216,20 +221,39 @@ pub async fn set_librarian_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, arc
     Ok(())
 }
 
-pub async fn get_librarian(ex: &mut Ex<'_>, id: i64) -> Result<Librarian, Error> {
+/// The filter of librarian records in a reach: `$2` the district, `$3` the one school or NULL.
+const IN_REACH: &str = "l.district_id = $2 AND ($3 IS NULL OR l.school_id = $3)";
+
+/// A librarian's record in the caller's reach (a librarian reaches their own school's).
+pub async fn get_librarian(ex: &mut Ex<'_>, reach: &Reach, id: i64) -> Result<Librarian, Error> {
+    let sql =
+        format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.id = $1 AND {IN_REACH}");
+    on!(ex, c => sqlx::query_as(&sql).bind(id).bind(reach.district()).bind(reach.school()).fetch_optional(c).await)?
+        .ok_or(Error::NotFound)
+}
+
+/// A record by id alone, for the store's own writes (their callers have checked the reach).
+pub(crate) async fn librarian_row(ex: &mut Ex<'_>, id: i64) -> Result<Librarian, Error> {
     let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.id = $1");
     on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
 
-/// The librarian record linked to an account, if any.
-pub async fn librarian_of_user(ex: &mut Ex<'_>, user_id: i64) -> Result<Option<Librarian>, Error> {
-    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.user_id = $1");
-    Ok(on!(ex, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(c).await)?)
+/// The caller's own data-bank record, if their account has one.
+pub async fn librarian_of_user(ex: &mut Ex<'_>, reach: &Reach) -> Result<Option<Librarian>, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.user_id = $1 AND {IN_REACH}"
+    );
+    let user = reach.user().unwrap_or(-1);
+    Ok(
+        on!(ex, c => sqlx::query_as(&sql).bind(user).bind(reach.district()).bind(reach.school()).fetch_optional(c).await)?,
+    )
 }
 
-pub async fn link_librarian_user(ex: &mut Ex<'_>, id: i64, user_id: i64) -> Result<(), Error> {
-    exec!(ex, c => sqlx::query("UPDATE librarians SET user_id = $1 WHERE id = $2").bind(user_id).bind(id).execute(c).await)?;
-    Ok(())
+/// Links an account to a record that has none; false when another link got there first.
+pub async fn link_librarian_user(ex: &mut Ex<'_>, id: i64, user_id: i64) -> Result<bool, Error> {
+    let n = exec!(ex, c => sqlx::query("UPDATE librarians SET user_id = $1 WHERE id = $2 AND user_id IS NULL")
+        .bind(user_id).bind(id).execute(c).await)?;
+    Ok(n == 1)
 }
 
 /// Librarians in the caller's reach (a librarian sees their own school's); `school` narrows further.
@@ -266,15 +290,30 @@ pub async fn list_librarians(
     Ok(Page { items, total, page: q.page.max(1), per_page: limit })
 }
 
-pub async fn list_courses(ex: &mut Ex<'_>, librarian_id: i64) -> Result<Vec<Course>, Error> {
+/// The courses of a librarian in the caller's reach, newest first.
+pub async fn list_courses(ex: &mut Ex<'_>, reach: &Reach, librarian_id: i64) -> Result<Vec<Course>, Error> {
+    let sql = format!(
+        "SELECT k.id, k.librarian_id, k.title, k.provider, k.hours, k.start_date, k.end_date, k.certificate
+         FROM courses k JOIN librarians l ON l.id = k.librarian_id
+         WHERE k.librarian_id = $1 AND {IN_REACH} ORDER BY k.end_date DESC, k.id DESC"
+    );
+    Ok(
+        on!(ex, c => sqlx::query_as(&sql).bind(librarian_id).bind(reach.district()).bind(reach.school()).fetch_all(c).await)?,
+    )
+}
+
+/// Every course of the librarians in reach, newest first, for an export in one query.
+pub async fn courses_in_reach(ex: &mut Ex<'_>, reach: &Reach) -> Result<Vec<Course>, Error> {
     Ok(on!(ex, c => sqlx::query_as(
-        "SELECT id, librarian_id, title, provider, hours, start_date, end_date, certificate FROM courses
-         WHERE librarian_id = $1 ORDER BY end_date DESC, id DESC")
-        .bind(librarian_id).fetch_all(c).await)?)
+        "SELECT k.id, k.librarian_id, k.title, k.provider, k.hours, k.start_date, k.end_date, k.certificate
+         FROM courses k JOIN librarians l ON l.id = k.librarian_id
+         WHERE l.district_id = $1 AND ($2 IS NULL OR l.school_id = $2)
+         ORDER BY k.end_date DESC, k.id DESC")
+        .bind(reach.district()).bind(reach.school()).fetch_all(c).await)?)
 }
 
 pub async fn add_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, f: &CourseFields) -> Result<i64, Error> {
-    let l = get_librarian(ex, librarian_id).await?;
+    let l = librarian_row(ex, librarian_id).await?;
     let id: (i64,) = on!(ex, c => sqlx::query_as(
         "INSERT INTO courses (librarian_id, title, provider, hours, start_date, end_date, certificate)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
@@ -298,7 +337,7 @@ pub async fn add_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, f: &C
 }
 
 pub async fn delete_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, course_id: i64) -> Result<(), Error> {
-    let l = get_librarian(ex, librarian_id).await?;
+    let l = librarian_row(ex, librarian_id).await?;
     let course: Course = on!(ex, c => sqlx::query_as(
         "SELECT id, librarian_id, title, provider, hours, start_date, end_date, certificate FROM courses WHERE id = $1 AND librarian_id = $2")
         .bind(course_id).bind(librarian_id).fetch_optional(c).await)?.ok_or(Error::NotFound)?;
@@ -321,9 +360,17 @@ pub async fn delete_course(ex: &mut Ex<'_>, actor: &Actor, librarian_id: i64, co
 }
 
 /// A librarian of a school by full name (how imports recognise a record they already have).
-pub async fn librarian_by_name(ex: &mut Ex<'_>, school_id: i64, full_name: &str) -> Result<Option<Librarian>, Error> {
-    let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1 AND l.full_name = $2");
-    Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(full_name.trim()).fetch_optional(c).await)?)
+pub async fn librarian_by_name(
+    ex: &mut Ex<'_>,
+    reach: &Reach,
+    school_id: i64,
+    full_name: &str,
+) -> Result<Option<Librarian>, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1 AND {IN_REACH} AND l.full_name = $4"
+    );
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(reach.district()).bind(reach.school())
+        .bind(text::clean(full_name)).fetch_optional(c).await)?)
 }
 
 /// Recomputes the search text of a school's librarians (it holds the school's short name).
@@ -331,10 +378,7 @@ pub async fn refresh_librarian_search(ex: &mut Ex<'_>, school_id: i64) -> Result
     let sql = format!("SELECT {COLS} FROM librarians l JOIN schools s ON s.id = l.school_id WHERE l.school_id = $1");
     let rows: Vec<Librarian> = on!(ex, c => sqlx::query_as(&sql).bind(school_id).fetch_all(c).await)?;
     for l in rows {
-        let text = text::normalize(&format!(
-            "{} {} {} {}",
-            l.full_name, l.school_short_name, l.position, l.self_education_theme
-        ));
+        let text = search_of(&l.full_name, &l.school_short_name, &l.position, &l.self_education_theme);
         exec!(ex, c => sqlx::query("UPDATE librarians SET search = $1 WHERE id = $2").bind(text).bind(l.id).execute(c).await)?;
     }
     Ok(())

@@ -71,15 +71,34 @@ const COLS: &str =
     "school_id, school_year, rooms, area_m2, reading_seats, computers, internet, fund_main, fund_textbooks,
     fund_fiction, fund_periodicals, readers, visits, loans, staff, updated_at, updated_by, state";
 
-pub async fn get_passport(ex: &mut Ex<'_>, school_id: i64, year: SchoolYear) -> Result<Option<Passport>, Error> {
+/// The schools whose passports are in a reach: `$3` the district, `$4` the one school or NULL.
+const IN_REACH: &str = "school_id IN (SELECT id FROM schools WHERE district_id = $3 AND ($4 IS NULL OR id = $4))";
+
+/// A school's passport for a year, when the school is in the caller's reach.
+pub async fn get_passport(
+    ex: &mut Ex<'_>,
+    reach: &Reach,
+    school_id: i64,
+    year: SchoolYear,
+) -> Result<Option<Passport>, Error> {
+    let sql = format!("SELECT {COLS} FROM library_passports WHERE school_id = $1 AND school_year = $2 AND {IN_REACH}");
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(year.start_year() as i64).bind(reach.district())
+        .bind(reach.school()).fetch_optional(c).await)?)
+}
+
+/// A passport by school and year alone, for the store's own writes.
+async fn passport_row(ex: &mut Ex<'_>, school_id: i64, year: SchoolYear) -> Result<Option<Passport>, Error> {
     let sql = format!("SELECT {COLS} FROM library_passports WHERE school_id = $1 AND school_year = $2");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(school_id).bind(year.start_year() as i64).fetch_optional(c).await)?)
 }
 
-/// School years for which a school has a passport, newest first.
-pub async fn passport_years(ex: &mut Ex<'_>, school_id: i64) -> Result<Vec<SchoolYear>, Error> {
-    let rows: Vec<(i64,)> = on!(ex, c => sqlx::query_as("SELECT school_year FROM library_passports WHERE school_id = $1 ORDER BY school_year DESC")
-        .bind(school_id).fetch_all(c).await)?;
+/// School years for which a school in reach has a passport, newest first.
+pub async fn passport_years(ex: &mut Ex<'_>, reach: &Reach, school_id: i64) -> Result<Vec<SchoolYear>, Error> {
+    let rows: Vec<(i64,)> = on!(ex, c => sqlx::query_as(
+        "SELECT school_year FROM library_passports
+         WHERE school_id = $1 AND school_id IN (SELECT id FROM schools WHERE district_id = $2 AND ($3 IS NULL OR id = $3))
+         ORDER BY school_year DESC")
+        .bind(school_id).bind(reach.district()).bind(reach.school()).fetch_all(c).await)?;
     Ok(rows.into_iter().filter_map(|(y,)| SchoolYear::starting(y as i32)).collect())
 }
 
@@ -102,8 +121,8 @@ pub async fn save_passport(
     year: SchoolYear,
     f: &PassportFields,
 ) -> Result<(), Error> {
-    let school = super::get_school(ex, school_id).await?;
-    let before = get_passport(ex, school_id, year).await?;
+    let school = super::school_row(ex, school_id).await?;
+    let before = passport_row(ex, school_id, year).await?;
     if before.as_ref().map(Passport::fields).as_ref() == Some(f) {
         return Ok(());
     }
@@ -158,7 +177,7 @@ pub async fn set_passport_state(
     from: PassportState,
     to: PassportState,
 ) -> Result<(), Error> {
-    let school = super::get_school(ex, school_id).await?;
+    let school = super::school_row(ex, school_id).await?;
     let n = exec!(ex, c => sqlx::query(
         "UPDATE library_passports SET state = $1, updated_at = $2, updated_by = $3 WHERE school_id = $4 AND school_year = $5 AND state = $6")
         .bind(to.code()).bind(now()).bind(actor.user_id).bind(school_id).bind(year.start_year() as i64).bind(from.code())

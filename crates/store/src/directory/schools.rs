@@ -106,7 +106,7 @@ pub async fn create_school(ex: &mut Ex<'_>, reach: &Reach, f: &SchoolFields) -> 
         .bind(&f.director).bind(&f.phone).bind(&f.email).bind(f.inn.as_ref().map(|i| i.as_str()))
         .bind(search_text(f)).bind(t).bind(text::sort_key(&f.short_name)).fetch_one(c).await)
         .or_taken("short_name", format!("Школа «{}» или школа с тем же ИНН уже есть", f.short_name))?;
-    let after = get_school(ex, id.0).await?;
+    let after = school_row(ex, id.0).await?;
     audit::record(
         ex,
         actor,
@@ -126,7 +126,7 @@ pub async fn create_school(ex: &mut Ex<'_>, reach: &Reach, f: &SchoolFields) -> 
 
 /// Writes the card; false (and no audit entry) when nothing differs from what is stored.
 pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFields) -> Result<bool, Error> {
-    let before = get_school(ex, id).await?;
+    let before = school_row(ex, id).await?;
     if before.input().validate().ok().as_ref() == Some(f) {
         return Ok(false);
     }
@@ -144,7 +144,7 @@ pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFi
     if before.short_name != f.short_name {
         super::refresh_librarian_search(ex, id).await?;
     }
-    let after = get_school(ex, id).await?;
+    let after = school_row(ex, id).await?;
     audit::record(
         ex,
         actor,
@@ -164,7 +164,7 @@ pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFi
 
 /// Archives (or brings back) a school; its history stays.
 pub async fn set_school_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archived: bool) -> Result<(), Error> {
-    let s = get_school(ex, id).await?;
+    let s = school_row(ex, id).await?;
     let at = archived.then(now);
     exec!(ex, c => sqlx::query("UPDATE schools SET archived_at = $1, updated_at = $2 WHERE id = $3").bind(at).bind(now()).bind(id).execute(c).await)?;
     audit::record(
@@ -188,7 +188,14 @@ pub async fn set_school_archived(ex: &mut Ex<'_>, actor: &Actor, id: i64, archiv
     Ok(())
 }
 
-pub async fn get_school(ex: &mut Ex<'_>, id: i64) -> Result<School, Error> {
+/// A school card of the caller's district (cards are open to the whole district).
+pub async fn get_school(ex: &mut Ex<'_>, reach: &Reach, id: i64) -> Result<School, Error> {
+    let sql = format!("SELECT {COLS} FROM schools WHERE id = $1 AND district_id = $2");
+    on!(ex, c => sqlx::query_as(&sql).bind(id).bind(reach.district()).fetch_optional(c).await)?.ok_or(Error::NotFound)
+}
+
+/// A school by id alone, for the store's own writes (their callers have checked the reach).
+pub(crate) async fn school_row(ex: &mut Ex<'_>, id: i64) -> Result<School, Error> {
     let sql = format!("SELECT {COLS} FROM schools WHERE id = $1");
     on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
@@ -220,5 +227,5 @@ pub async fn list_schools(ex: &mut Ex<'_>, reach: &Reach, q: &ListQuery) -> Resu
 pub async fn school_by_short_name(ex: &mut Ex<'_>, reach: &Reach, short_name: &str) -> Result<Option<School>, Error> {
     let district_id = reach.district();
     let sql = format!("SELECT {COLS} FROM schools WHERE district_id = $1 AND short_name = $2");
-    Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(short_name.trim()).fetch_optional(c).await)?)
+    Ok(on!(ex, c => sqlx::query_as(&sql).bind(district_id).bind(text::clean(short_name)).fetch_optional(c).await)?)
 }

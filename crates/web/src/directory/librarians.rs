@@ -74,9 +74,13 @@ pub async fn export(
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
     let page = directory::list_librarians(&mut c.ex(), &reach, None, &p.everything()).await?;
+    let mut courses_of: std::collections::HashMap<i64, Vec<Course>> = std::collections::HashMap::new();
+    for k in directory::courses_in_reach(&mut c.ex(), &reach).await? {
+        courses_of.entry(k.librarian_id).or_default().push(k);
+    }
     let mut rows = Vec::with_capacity(page.items.len());
     for l in &page.items {
-        let courses = directory::list_courses(&mut c.ex(), l.id).await?;
+        let courses = courses_of.remove(&l.id).unwrap_or_default();
         let courses = courses
             .iter()
             .map(|k| format!("{} ({} ч., {})", k.title, k.hours, domain::dates::format(k.end_date)))
@@ -155,7 +159,20 @@ pub async fn new_form(
 async fn save_form(st: &AppState, ctx: Ctx, reach: &Reach, id: Option<i64>, f: LibrarianForm) -> Result<Response> {
     match app::directory::save_librarian(&st.db, reach, id, f.school(), &f.input).await.map_err(AppError::from) {
         Ok(id) => Ok(Redirect::to(&format!("/librarians/{id}?saved=1")).into_response()),
-        Err(AppError::Fields(e)) => form(st, ctx, reach, id, f.school(), f.input, e).await,
+        Err(AppError::Fields(e)) => {
+            let mut school = f.school();
+            let mut input = f.input;
+            if let (false, Some(id)) = (reach.is_head(), id) {
+                // A librarian's form does not send what only the head sets: show the stored values.
+                let mut c = st.db.conn().await?;
+                let stored = directory::get_librarian(&mut c.ex(), &reach, id).await?;
+                let kept = stored.input();
+                (input.category, input.attestation_date, input.next_attestation_date) =
+                    (kept.category, kept.attestation_date, kept.next_attestation_date);
+                school = Some(stored.school_id);
+            }
+            form(st, ctx, reach, id, school, input, e).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -176,7 +193,7 @@ pub async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let l = directory::get_librarian(&mut c.ex(), id).await?;
+    let l = directory::get_librarian(&mut c.ex(), &reach, id).await?;
     drop(c);
     form(&st, ctx, &reach, Some(id), Some(l.school_id), l.input(), FieldErrors::default()).await
 }
@@ -219,8 +236,8 @@ pub(crate) async fn show_page(
     invite: (String, String),
 ) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let l = directory::get_librarian(&mut c.ex(), id).await?;
-    let courses = directory::list_courses(&mut c.ex(), id).await?;
+    let l = directory::get_librarian(&mut c.ex(), &reach, id).await?;
+    let courses = directory::list_courses(&mut c.ex(), &reach, id).await?;
     let account_login = match l.user_id {
         Some(uid) => store::accounts::user_by_id(&mut c.ex(), uid).await?.login,
         None => String::new(),
@@ -339,10 +356,14 @@ pub struct LibrarianWithCourses {
 
 #[utoipa::path(get, path = "/api/librarians/{librarian}", tag = "Банк данных библиотекарей", params(("librarian" = i64, Path)),
     responses((status = 200, description = "Сведения и курсы", body = LibrarianWithCourses), (status = 404)))]
-pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<LibrarianWithCourses>> {
+pub async fn api_get(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path(id): Path<i64>,
+) -> Result<Json<LibrarianWithCourses>> {
     let mut c = st.db.conn().await?;
-    let librarian = directory::get_librarian(&mut c.ex(), id).await?;
-    let courses = directory::list_courses(&mut c.ex(), id).await?;
+    let librarian = directory::get_librarian(&mut c.ex(), &reach, id).await?;
+    let courses = directory::list_courses(&mut c.ex(), &reach, id).await?;
     Ok(Json(LibrarianWithCourses { librarian, courses }))
 }
 
@@ -357,5 +378,5 @@ pub async fn api_update(
 ) -> Result<Json<Librarian>> {
     app::directory::save_librarian(&st.db, &reach, Some(id), None, &input).await?;
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::get_librarian(&mut c.ex(), id).await?))
+    Ok(Json(directory::get_librarian(&mut c.ex(), &reach, id).await?))
 }

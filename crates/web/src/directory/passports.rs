@@ -103,9 +103,9 @@ pub async fn show(
 ) -> Result<Html<String>> {
     let year = q.year()?;
     let mut c = st.db.conn().await?;
-    let s = directory::get_school(&mut c.ex(), school).await?;
-    let passport = directory::get_passport(&mut c.ex(), school, year).await?;
-    let mut years = directory::passport_years(&mut c.ex(), school).await?;
+    let s = directory::get_school(&mut c.ex(), &reach, school).await?;
+    let passport = directory::get_passport(&mut c.ex(), &reach, school, year).await?;
+    let mut years = directory::passport_years(&mut c.ex(), &reach, school).await?;
     if !years.contains(&SchoolYear::current()) {
         years.insert(0, SchoolYear::current());
     }
@@ -146,16 +146,23 @@ fn input_rows(i: &PassportInput) -> Vec<(&'static str, &'static str, String)> {
 pub async fn edit_form(
     State(st): State<AppState>,
     ctx: Ctx,
+    InDistrict(reach): InDistrict,
     Path((school, year)): Path<(i64, String)>,
 ) -> Result<Html<String>> {
     let year = parse_year(&year)?;
     app::directory::check_passport_year(year)?;
     let mut c = st.db.conn().await?;
-    let s = directory::get_school(&mut c.ex(), school).await?;
-    let (passport, copied_from) = match directory::get_passport(&mut c.ex(), school, year).await? {
+    let s = directory::get_school(&mut c.ex(), &reach, school).await?;
+    let (passport, copied_from) = match directory::get_passport(&mut c.ex(), &reach, school, year).await? {
+        Some(p) if p.state() != PassportState::Draft => {
+            return Err(AppError::Invalid(format!(
+                "Паспорт за {year} уже сдан руководителю МО ({}) и не редактируется. Чтобы внести исправления, попросите руководителя вернуть его на доработку",
+                p.state().title_ru()
+            )))
+        }
         Some(p) => (Some(p), None),
         // A new year starts from last year's figures: most of them change little.
-        None => match directory::get_passport(&mut c.ex(), school, year.prev()).await? {
+        None => match directory::get_passport(&mut c.ex(), &reach, school, year.prev()).await? {
             Some(p) => (Some(p), Some(year.prev())),
             None => (None, None),
         },
@@ -187,7 +194,7 @@ pub async fn save(
         }
         Err(AppError::Fields(errors)) => {
             let mut c = st.db.conn().await?;
-            let s = directory::get_school(&mut c.ex(), school).await?;
+            let s = directory::get_school(&mut c.ex(), &reach, school).await?;
             let internet = input.internet.trim() == "on";
             let page = FormPage { ctx, school: s, year, rows: input_rows(&input), internet, errors, copied_from: None };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
@@ -324,10 +331,14 @@ pub async fn export(
 #[utoipa::path(get, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
     params(("school" = i64, Path), ("year" = String, Path, description = "Учебный год: 2025 или 2025-2026")),
     responses((status = 200, description = "Паспорт", body = Passport), (status = 404, description = "Паспорт за этот год не заполнен")))]
-pub async fn api_get(State(st): State<AppState>, Path((school, year)): Path<(i64, String)>) -> Result<Json<Passport>> {
+pub async fn api_get(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path((school, year)): Path<(i64, String)>,
+) -> Result<Json<Passport>> {
     let year = parse_year(&year)?;
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::get_passport(&mut c.ex(), school, year).await?.ok_or(AppError::NotFound)?))
+    Ok(Json(directory::get_passport(&mut c.ex(), &reach, school, year).await?.ok_or(AppError::NotFound)?))
 }
 
 #[utoipa::path(put, path = "/api/schools/{school}/passports/{year}", tag = "Паспорта библиотек",
@@ -342,5 +353,5 @@ pub async fn api_put(
     let year = parse_year(&year)?;
     app::directory::save_passport(&st.db, &reach, school, year, &input).await?;
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::get_passport(&mut c.ex(), school, year).await?.ok_or(AppError::NotFound)?))
+    Ok(Json(directory::get_passport(&mut c.ex(), &reach, school, year).await?.ok_or(AppError::NotFound)?))
 }

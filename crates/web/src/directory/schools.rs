@@ -132,9 +132,14 @@ pub async fn create(
     save_form(&st, ctx, &reach, None, input).await
 }
 
-pub async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
+pub async fn edit_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    InDistrict(reach): InDistrict,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let s = directory::get_school(&mut c.ex(), id).await?;
+    let s = directory::get_school(&mut c.ex(), &reach, id).await?;
     form(ctx, Some(id), s.input(), FieldErrors::default())
 }
 
@@ -168,12 +173,12 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<Html<String>> {
     let mut c = st.db.conn().await?;
-    let school = directory::get_school(&mut c.ex(), id).await?;
+    let school = directory::get_school(&mut c.ex(), &reach, id).await?;
     let can_see_private = reach.school().is_none_or(|s| s == id);
     let (librarians, passport_years) = if can_see_private {
         (
             directory::list_librarians(&mut c.ex(), &reach, Some(id), &ListQuery::all()).await?.items,
-            directory::passport_years(&mut c.ex(), id).await?,
+            directory::passport_years(&mut c.ex(), &reach, id).await?,
         )
     } else {
         (vec![], vec![])
@@ -241,9 +246,13 @@ pub struct SchoolPage {
 
 #[utoipa::path(get, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)),
     responses((status = 200, description = "Карточка школы", body = School), (status = 404)))]
-pub async fn api_get(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<School>> {
+pub async fn api_get(
+    State(st): State<AppState>,
+    InDistrict(reach): InDistrict,
+    Path(id): Path<i64>,
+) -> Result<Json<School>> {
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::get_school(&mut c.ex(), id).await?))
+    Ok(Json(directory::get_school(&mut c.ex(), &reach, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/schools", tag = "Школы", request_body = SchoolInput,
@@ -255,7 +264,7 @@ pub async fn api_create(
 ) -> Result<(StatusCode, Json<School>)> {
     let id = app::directory::save_school(&st.db, &reach, None, &input).await?;
     let mut c = st.db.conn().await?;
-    Ok((StatusCode::CREATED, Json(directory::get_school(&mut c.ex(), id).await?)))
+    Ok((StatusCode::CREATED, Json(directory::get_school(&mut c.ex(), &reach, id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/schools/{school}", tag = "Школы", params(("school" = i64, Path)), request_body = SchoolInput,
@@ -268,5 +277,5 @@ pub async fn api_update(
 ) -> Result<Json<School>> {
     app::directory::save_school(&st.db, &reach, Some(id), &input).await?;
     let mut c = st.db.conn().await?;
-    Ok(Json(directory::get_school(&mut c.ex(), id).await?))
+    Ok(Json(directory::get_school(&mut c.ex(), &reach, id).await?))
 }
