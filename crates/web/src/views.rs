@@ -16,6 +16,14 @@ pub fn iso(d: &Option<NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
+/// The installation's time zone as a column header says it: «МСК» for Moscow time.
+pub fn zone_name() -> String {
+    match domain::clock::zone() {
+        chrono_tz::Europe::Moscow => "МСК".into(),
+        other => other.name().to_string(),
+    }
+}
+
 /// An instant in the installation's time zone, ДД.ММ.ГГГГ ЧЧ:ММ.
 pub fn moment(t: &DateTime<Utc>) -> String {
     app::directory::moment(*t)
