@@ -61,7 +61,7 @@ pub async fn archive_school(db: &Db, reach: &Reach, id: i64, archived: bool) -> 
 }
 
 /// What only the head changes in a librarian's record.
-const HEAD_ONLY: [&str; 3] = ["category", "attestation_date", "next_attestation_date"];
+pub const HEAD_ONLY: [&str; 3] = ["category", "attestation_date", "next_attestation_date"];
 
 /// Creates (id None, head only) or changes a librarian's record; returns its id. A librarian
 /// changes only their own record, keeps their school, and cannot set their own category or

@@ -32,30 +32,25 @@ impl SchoolKind {
         SchoolKind::Other,
     ];
 
+    /// (code, title) of each kind, in the order of [`SchoolKind::ALL`]: the one list that forms,
+    /// files and the audit log read.
+    pub const CHOICES: &'static [(&'static str, &'static str)] = &[
+        ("sosh", "Средняя общеобразовательная школа"),
+        ("sosh_uiop", "СОШ с углублённым изучением предметов"),
+        ("gymnasium", "Гимназия"),
+        ("lyceum", "Лицей"),
+        ("oosh", "Основная общеобразовательная школа"),
+        ("nosh", "Начальная общеобразовательная школа"),
+        ("boarding", "Школа-интернат"),
+        ("other", "Другое"),
+    ];
+
     pub fn code(self) -> &'static str {
-        match self {
-            SchoolKind::Sosh => "sosh",
-            SchoolKind::SoshUiop => "sosh_uiop",
-            SchoolKind::Gymnasium => "gymnasium",
-            SchoolKind::Lyceum => "lyceum",
-            SchoolKind::Oosh => "oosh",
-            SchoolKind::Nosh => "nosh",
-            SchoolKind::Boarding => "boarding",
-            SchoolKind::Other => "other",
-        }
+        Self::CHOICES[self as usize].0
     }
 
     pub fn title_ru(self) -> &'static str {
-        match self {
-            SchoolKind::Sosh => "Средняя общеобразовательная школа",
-            SchoolKind::SoshUiop => "СОШ с углублённым изучением предметов",
-            SchoolKind::Gymnasium => "Гимназия",
-            SchoolKind::Lyceum => "Лицей",
-            SchoolKind::Oosh => "Основная общеобразовательная школа",
-            SchoolKind::Nosh => "Начальная общеобразовательная школа",
-            SchoolKind::Boarding => "Школа-интернат",
-            SchoolKind::Other => "Другое",
-        }
+        Self::CHOICES[self as usize].1
     }
 
     /// By code, or by the Russian title as people type it in a spreadsheet («СОШ», «гимназия»).
@@ -113,11 +108,11 @@ crate::record! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(default)]
     pub struct SchoolInput {
-        short_name: "Краткое наименование", Kind::Text;
-        full_name: "Полное наименование", Kind::Text;
-        kind: "Тип", Kind::Choice(|c| SchoolKind::parse(c).map(SchoolKind::title_ru));
+        short_name: "Краткое наименование", Kind::Text, required;
+        full_name: "Полное наименование", Kind::Text, required;
+        kind: "Тип", Kind::Choice(SchoolKind::CHOICES), required;
         address: "Адрес", Kind::Text;
-        director: "Директор", Kind::Text;
+        director: "Директор (ФИО)", Kind::Text;
         phone: "Телефон", Kind::Phone;
         email: "Электронная почта", Kind::Email;
         inn: "ИНН", Kind::Text;
@@ -314,26 +309,22 @@ impl Category {
         Category::Mentor,
     ];
 
+    /// (code, title) of each category, in the order of [`Category::ALL`].
+    pub const CHOICES: &'static [(&'static str, &'static str)] = &[
+        ("none", "без категории"),
+        ("conformity", "соответствие занимаемой должности"),
+        ("first", "первая"),
+        ("highest", "высшая"),
+        ("methodist", "педагог-методист"),
+        ("mentor", "педагог-наставник"),
+    ];
+
     pub fn code(self) -> &'static str {
-        match self {
-            Category::None => "none",
-            Category::Conformity => "conformity",
-            Category::First => "first",
-            Category::Highest => "highest",
-            Category::Methodist => "methodist",
-            Category::Mentor => "mentor",
-        }
+        Self::CHOICES[self as usize].0
     }
 
     pub fn title_ru(self) -> &'static str {
-        match self {
-            Category::None => "без категории",
-            Category::Conformity => "соответствие занимаемой должности",
-            Category::First => "первая",
-            Category::Highest => "высшая",
-            Category::Methodist => "педагог-методист",
-            Category::Mentor => "педагог-наставник",
-        }
+        Self::CHOICES[self as usize].1
     }
 
     pub fn parse(s: &str) -> Option<Category> {
@@ -365,11 +356,11 @@ crate::record! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(default)]
     pub struct LibrarianInput {
-        full_name: "ФИО", Kind::Text;
+        full_name: "ФИО", Kind::Text, required;
         position: "Должность", Kind::Text;
         education: "Образование", Kind::Text;
         experience_years: "Стаж, лет", Kind::Count;
-        category: "Квалификационная категория", Kind::Choice(|c| Category::parse(c).map(Category::title_ru));
+        category: "Квалификационная категория", Kind::Choice(Category::CHOICES);
         attestation_date: "Дата аттестации", Kind::Date;
         next_attestation_date: "Дата следующей аттестации", Kind::Date;
         self_education_theme: "Тема самообразования", Kind::Text;
@@ -481,11 +472,11 @@ crate::record! {
     #[derive(Debug, Clone, Default, Deserialize, Serialize)]
     #[serde(default)]
     pub struct CourseInput {
-        title: "Название курсов", Kind::Text;
+        title: "Название курсов", Kind::Text, required;
         provider: "Организация", Kind::Text;
-        hours: "Часов", Kind::Count;
+        hours: "Часов", Kind::Count, required;
         start_date: "Начало", Kind::Date;
-        end_date: "Окончание", Kind::Date;
+        end_date: "Окончание", Kind::Date, required;
         certificate: "Документ", Kind::Text;
     }
 }
@@ -547,7 +538,6 @@ crate::record! {
         area_m2: "Площадь, м²", Kind::Decimal;
         reading_seats: "Посадочных мест в читальном зале", Kind::Count;
         computers: "Компьютеров для читателей и библиотекаря", Kind::Count;
-        internet: "Доступ в интернет", Kind::Flag;
         fund_main: "Основной фонд, экз.", Kind::Count;
         fund_textbooks: "Фонд учебников, экз.", Kind::Count;
         fund_fiction: "Художественная литература, экз.", Kind::Count;
@@ -556,6 +546,7 @@ crate::record! {
         visits: "Посещений за год", Kind::Count;
         loans: "Книговыдача за год, экз.", Kind::Count;
         staff: "Сотрудников библиотеки", Kind::Count;
+        internet: "Доступ в интернет", Kind::Flag;
     }
 }
 

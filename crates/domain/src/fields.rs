@@ -16,8 +16,8 @@ pub enum Kind {
     Flag,
     Email,
     Phone,
-    /// One of a list: the stored code and the title people read.
-    Choice(fn(&str) -> Option<&'static str>),
+    /// One of a list: (stored code, title people read) of each choice.
+    Choice(&'static [(&'static str, &'static str)]),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +25,8 @@ pub struct Field {
     pub key: &'static str,
     pub label: &'static str,
     pub kind: Kind,
+    /// A new record cannot be saved without it (forms mark it with *).
+    pub required: bool,
 }
 
 impl Field {
@@ -32,7 +34,10 @@ impl Field {
     /// да/нет; anything else as it is.
     pub fn show(&self, value: &str) -> String {
         match self.kind {
-            Kind::Choice(title) => title(value).map(str::to_string).unwrap_or_else(|| value.to_string()),
+            Kind::Choice(choices) => choices
+                .iter()
+                .find(|(code, _)| *code == value)
+                .map_or_else(|| value.to_string(), |(_, t)| t.to_string()),
             Kind::Date => crate::dates::parse(value).map(crate::dates::format).unwrap_or_else(|| value.to_string()),
             Kind::Flag => match value {
                 "true" | "1" | "on" | "да" => "да".into(),
@@ -61,10 +66,12 @@ pub fn find(fields: &'static [Field], key: &str) -> Option<&'static Field> {
 /// generic code (imports, exports, forms, the audit log) can walk any record.
 #[macro_export]
 macro_rules! record {
+    (@required) => { false };
+    (@required required) => { true };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            $( $key:ident : $label:literal, $kind:expr; )*
+            $( $key:ident : $label:literal, $kind:expr $(, $required:ident)?; )*
         }
     ) => {
         $(#[$meta])*
@@ -74,7 +81,12 @@ macro_rules! record {
 
         impl $name {
             pub const FIELDS: &'static [$crate::fields::Field] = &[
-                $( $crate::fields::Field { key: stringify!($key), label: $label, kind: $kind }, )*
+                $( $crate::fields::Field {
+                    key: stringify!($key),
+                    label: $label,
+                    kind: $kind,
+                    required: $crate::record!(@required $($required)?),
+                }, )*
             ];
         }
 

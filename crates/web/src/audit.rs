@@ -43,9 +43,10 @@ fn fields_of(entity: &str) -> Vec<Field> {
     let state = Field {
         key: "state",
         label: "Состояние",
-        kind: Kind::Choice(|c| Some(store::directory::PassportState::parse(c).title_ru())),
+        kind: Kind::Choice(store::directory::PassportState::CHOICES),
+        required: false,
     };
-    let school = Field { key: "school_short_name", label: "Школа", kind: Kind::Text };
+    let school = Field { key: "school_short_name", label: "Школа", kind: Kind::Text, required: false };
     match entity {
         "school" => SchoolInput::FIELDS.to_vec(),
         "librarian" => [&[school], LibrarianInput::FIELDS].concat(),

@@ -172,6 +172,61 @@ impl ListView {
     }
 }
 
+/// One field of a form as the template draws it, from the record's declaration.
+pub struct FormRow {
+    pub key: &'static str,
+    /// The label, with « *» for a required field.
+    pub label: String,
+    /// `text`, `date`, `email`, `tel`, `select` or `checkbox`.
+    pub input: &'static str,
+    /// Digits are typed (a phone keyboard shows them).
+    pub numeric: bool,
+    pub value: String,
+    pub options: &'static [(&'static str, &'static str)],
+    /// Shown but not editable here (a librarian's category: the head sets it).
+    pub fixed: bool,
+}
+
+/// The form rows of a record, in its declared order; `fixed` keys are shown disabled.
+pub fn form_rows<R: Record>(r: &R, fixed: &[&str]) -> Vec<FormRow> {
+    R::FIELDS
+        .iter()
+        .map(|f| {
+            let value = r.get(f.key).unwrap_or_default();
+            let (input, numeric, options, value) = match f.kind {
+                // A date input takes ГГГГ-ММ-ДД; a date typed another way is shown as typed.
+                Kind::Date => {
+                    let shown = domain::dates::parse(value).map_or_else(|| value.to_string(), |d| iso(&Some(d)));
+                    ("date", false, &[][..], shown)
+                }
+                Kind::Count | Kind::Decimal => ("text", true, &[][..], value.to_string()),
+                Kind::Choice(choices) => ("select", false, choices, value.to_string()),
+                Kind::Flag => ("checkbox", false, &[][..], value.to_string()),
+                Kind::Email => ("email", false, &[][..], value.to_string()),
+                Kind::Phone => ("tel", false, &[][..], value.to_string()),
+                Kind::Text => ("text", false, &[][..], value.to_string()),
+            };
+            let label = if f.required { format!("{} *", f.label) } else { f.label.to_string() };
+            FormRow { key: f.key, label, input, numeric, value, options, fixed: fixed.contains(&f.key) }
+        })
+        .collect()
+}
+
+/// A record as a card lists it: (label, value as people read it) of each field, «—» when empty.
+pub fn facts<R: Record>(r: &R) -> Vec<(&'static str, String)> {
+    R::FIELDS
+        .iter()
+        .map(|f| {
+            let v = r.get(f.key).unwrap_or_default();
+            let shown = match (f.kind, v.trim().parse::<i64>()) {
+                (Kind::Count, Ok(n)) => grouped(n),
+                _ => f.show(v),
+            };
+            (f.label, if shown.trim().is_empty() { "—".to_string() } else { shown })
+        })
+        .collect()
+}
+
 /// The labels of a record's fields, as an export's header row.
 pub fn headers<R: Record>() -> Vec<&'static str> {
     R::FIELDS.iter().map(|f| f.label).collect()

@@ -32,12 +32,12 @@ pub enum PassportState {
 }
 
 impl PassportState {
+    /// (code, title) of each state, in the order of the enum.
+    pub const CHOICES: &'static [(&'static str, &'static str)] =
+        &[("draft", "черновик"), ("submitted", "сдан"), ("accepted", "принят")];
+
     pub fn code(self) -> &'static str {
-        match self {
-            PassportState::Draft => "draft",
-            PassportState::Submitted => "submitted",
-            PassportState::Accepted => "accepted",
-        }
+        Self::CHOICES[self as usize].0
     }
     pub fn parse(s: &str) -> PassportState {
         match s {
@@ -47,11 +47,7 @@ impl PassportState {
         }
     }
     pub fn title_ru(self) -> &'static str {
-        match self {
-            PassportState::Draft => "черновик",
-            PassportState::Submitted => "сдан",
-            PassportState::Accepted => "принят",
-        }
+        Self::CHOICES[self as usize].1
     }
 }
 

@@ -7,7 +7,7 @@ use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json};
-use domain::directory::{Category, CourseInput, LibrarianInput};
+use domain::directory::{CourseInput, LibrarianInput};
 use domain::FieldErrors;
 use formats::xlsx::{self, Cell};
 use serde::Deserialize;
@@ -121,10 +121,9 @@ struct FormPage {
     ctx: Ctx,
     id: Option<i64>,
     school_id: Option<i64>,
-    input: LibrarianInput,
+    rows: Vec<views::FormRow>,
     errors: FieldErrors,
     schools: Vec<School>,
-    categories: Vec<(&'static str, &'static str)>,
     /// A librarian keeps their school, category and attestation dates: the head sets them.
     head_fields_fixed: bool,
 }
@@ -141,8 +140,9 @@ async fn form(
     let mut c = st.db.conn().await?;
     let schools = directory::list_schools(&mut c.ex(), reach, &ListQuery::all()).await?.items;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let categories = Category::ALL.iter().map(|c| (c.code(), c.title_ru())).collect();
-    let page = FormPage { ctx, id, school_id, input, errors, schools, categories, head_fields_fixed: !reach.is_head() };
+    let fixed: &[&str] = if reach.is_head() { &[] } else { &app::directory::HEAD_ONLY };
+    let rows = views::form_rows(&input, fixed);
+    let page = FormPage { ctx, id, school_id, rows, errors, schools, head_fields_fixed: !reach.is_head() };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -213,12 +213,14 @@ pub async fn update(
 struct ShowPage {
     ctx: Ctx,
     l: Librarian,
+    facts: Vec<(&'static str, String)>,
+    /// The form to add a course.
+    course_rows: Vec<views::FormRow>,
     courses: Vec<Course>,
     total_hours: i64,
     can_edit: bool,
     is_head: bool,
     account_login: String,
-    course: CourseInput,
     errors: FieldErrors,
     /// The login typed for an invitation that was refused, and why.
     invite_login: String,
@@ -251,6 +253,8 @@ pub(crate) async fn show_page(
     let own = reach.user().is_some() && l.user_id == reach.user();
     let page = ShowPage {
         ctx,
+        facts: views::facts(&l.input()),
+        course_rows: views::form_rows(&course, &[]),
         can_edit: reach.is_head() || (reach.can_write() && own),
         is_head: reach.is_head(),
         invite_login: invite.0,
@@ -259,7 +263,6 @@ pub(crate) async fn show_page(
         courses,
         total_hours,
         account_login,
-        course,
         errors,
     };
     Ok((status, Html(page.render()?)).into_response())

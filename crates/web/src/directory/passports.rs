@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json};
 use domain::directory::{PassportFields, PassportInput};
-use domain::fields::{Kind as FieldKind, Record};
+use domain::fields::Kind as FieldKind;
 use domain::{FieldErrors, SchoolYear};
 use formats::xlsx::{self, Cell};
 use serde::Deserialize;
@@ -58,25 +58,9 @@ fn parse_year(s: &str) -> Result<SchoolYear> {
         .ok_or_else(|| AppError::BadRequest(format!("Учебный год «{s}» не распознан; пример: 2025/2026")))
 }
 
-/// The passport's rows as the card shows them (`grouped`: thousands apart) or the form holds
-/// them: (field, label, value), from the passport's declaration; the internet flag is a checkbox.
-fn rows_with(p: &PassportInput, grouped: bool) -> Vec<(&'static str, &'static str, String)> {
-    PassportInput::FIELDS
-        .iter()
-        .filter(|f| !matches!(f.kind, FieldKind::Flag))
-        .map(|f| {
-            let v = p.get(f.key).unwrap_or_default();
-            let shown = match (grouped, v.parse::<i64>()) {
-                (true, Ok(n)) => views::grouped(n),
-                _ => v.to_string(),
-            };
-            (f.key, f.label, shown)
-        })
-        .collect()
-}
-
-fn rows(p: &PassportFields) -> Vec<(&'static str, &'static str, String)> {
-    rows_with(&p.input(), true)
+/// The passport as its card lists it (the figures; the internet flag is shown on its own).
+fn rows(p: &PassportFields) -> Vec<(&'static str, String)> {
+    views::facts(&p.input()).into_iter().filter(|(label, _)| !label.starts_with("Доступ в интернет")).collect()
 }
 
 #[derive(Template)]
@@ -87,7 +71,7 @@ struct ShowPage {
     year: SchoolYear,
     years: Vec<SchoolYear>,
     passport: Option<Passport>,
-    rows: Vec<(&'static str, &'static str, String)>,
+    rows: Vec<(&'static str, String)>,
     /// The school may fill it: its own, of an open year, and a draft.
     can_edit: bool,
     can_submit: bool,
@@ -133,14 +117,13 @@ struct FormPage {
     ctx: Ctx,
     school: School,
     year: SchoolYear,
-    rows: Vec<(&'static str, &'static str, String)>,
-    internet: bool,
+    rows: Vec<views::FormRow>,
     errors: FieldErrors,
     copied_from: Option<SchoolYear>,
 }
 
-fn input_rows(i: &PassportInput) -> Vec<(&'static str, &'static str, String)> {
-    rows_with(i, false)
+fn input_rows(i: &PassportInput) -> Vec<views::FormRow> {
+    views::form_rows(i, &[])
 }
 
 pub async fn edit_form(
@@ -172,8 +155,7 @@ pub async fn edit_form(
         ctx,
         school: s,
         year,
-        rows: rows_with(&fields.input(), false),
-        internet: fields.internet,
+        rows: input_rows(&fields.input()),
         errors: FieldErrors::default(),
         copied_from,
     };
@@ -195,8 +177,7 @@ pub async fn save(
         Err(AppError::Fields(errors)) => {
             let mut c = st.db.conn().await?;
             let s = directory::get_school(&mut c.ex(), &reach, school).await?;
-            let internet = input.internet.trim() == "on";
-            let page = FormPage { ctx, school: s, year, rows: input_rows(&input), internet, errors, copied_from: None };
+            let page = FormPage { ctx, school: s, year, rows: input_rows(&input), errors, copied_from: None };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         Err(e) => Err(e),

@@ -6,7 +6,7 @@ use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json};
-use domain::directory::{SchoolInput, SchoolKind};
+use domain::directory::SchoolInput;
 use domain::{FieldErrors, SchoolYear};
 use formats::xlsx::{self, Cell};
 use store::directory::{self, Librarian, School};
@@ -90,18 +90,14 @@ pub async fn export(
 struct FormPage {
     ctx: Ctx,
     id: Option<i64>,
-    input: SchoolInput,
+    rows: Vec<views::FormRow>,
     errors: FieldErrors,
-    kinds: Vec<(&'static str, &'static str)>,
-}
-
-fn kinds() -> Vec<(&'static str, &'static str)> {
-    SchoolKind::ALL.iter().map(|k| (k.code(), k.title_ru())).collect()
 }
 
 fn form(ctx: Ctx, id: Option<i64>, input: SchoolInput, errors: FieldErrors) -> Result<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, Html(FormPage { ctx, id, input, errors, kinds: kinds() }.render()?)).into_response())
+    let rows = views::form_rows(&input, &[]);
+    Ok((status, Html(FormPage { ctx, id, rows, errors }.render()?)).into_response())
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<Response> {
@@ -158,6 +154,7 @@ pub async fn update(
 struct ShowPage {
     ctx: Ctx,
     school: School,
+    facts: Vec<(&'static str, String)>,
     can_edit: bool,
     can_see_private: bool,
     is_head: bool,
@@ -185,6 +182,7 @@ pub async fn show(
     };
     let page = ShowPage {
         ctx,
+        facts: views::facts(&school.input()),
         school,
         can_edit: reach.can_write() && can_see_private,
         can_see_private,
