@@ -156,7 +156,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
         store::directory::get_librarian(&mut c.ex(), &store::Reach::whole_district(demo.district), demo.own_librarian)
             .await
             .unwrap();
-    assert_eq!((l.position.as_str(), l.category.as_str()), ("", "none"), "the colleague's record is unchanged");
+    assert_eq!((l.position.as_str(), l.category.code()), ("", "none"), "the colleague's record is unchanged");
 
     // Their own record they edit, but not its school, category or attestation dates.
     let user = store::accounts::user_by_login(&mut c.ex(), "lib01").await.unwrap().unwrap();
@@ -189,7 +189,7 @@ on_both!(librarian_works_in_own_school_only, |app| {
             &[
                 ("full_name", own.full_name.as_str()),
                 ("phone", "+7 (81378) 2-15-34"),
-                ("category", if own.category == "highest" { "first" } else { "highest" }),
+                ("category", if own.category.code() == "highest" { "first" } else { "highest" }),
                 ("attestation_date", "2025-01-10"),
             ],
         )
@@ -382,7 +382,7 @@ on_both!(moving_a_librarian_moves_their_access, |app| {
     drop(c);
     let mut form: Vec<(&str, String)> = vec![("school_id", demo.other_school.to_string())];
     form.push(("full_name", record.full_name.clone()));
-    form.push(("category", record.category.clone()));
+    form.push(("category", record.category.code().to_string()));
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = head.post_form(&format!("/librarians/{}", record.id), &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

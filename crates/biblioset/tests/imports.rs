@@ -229,8 +229,8 @@ on_both!(reimport_keeps_what_the_file_leaves_out, |app| {
         .unwrap();
     assert_eq!(after.director, "Новый Директор Н. Н.");
     assert_eq!(
-        (after.full_name, after.inn, after.address),
-        (before.full_name, before.inn, before.address),
+        (&after.full_name, &after.inn, &after.address),
+        (&before.full_name, &before.inn, &before.address),
         "untouched fields stay"
     );
 });

@@ -8,6 +8,7 @@ use crate::fields::Kind;
 use crate::{dates, text, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SchoolKind {
     Sosh,
@@ -71,6 +72,7 @@ impl SchoolKind {
 
 /// ИНН of a legal entity: ten digits with a check digit (the tax service's algorithm).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct InnNumber(String);
 
@@ -100,6 +102,11 @@ impl InnNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An ИНН as stored: it was checked when it was saved.
+    pub fn stored(s: String) -> InnNumber {
+        InnNumber(s)
+    }
 }
 
 crate::record! {
@@ -120,6 +127,7 @@ crate::record! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchoolFields {
     pub full_name: String,
     pub short_name: String,
@@ -289,6 +297,7 @@ impl SchoolInput {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     None,
@@ -372,6 +381,7 @@ crate::record! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LibrarianFields {
     pub full_name: String,
     pub position: String,
@@ -567,6 +577,43 @@ pub struct PassportFields {
     pub visits: Option<i64>,
     pub loans: Option<i64>,
     pub staff: Option<i64>,
+}
+
+impl SchoolFields {
+    /// The card as a form shows it, to edit or to merge an imported row into.
+    pub fn input(&self) -> SchoolInput {
+        SchoolInput {
+            short_name: self.short_name.clone(),
+            full_name: self.full_name.clone(),
+            kind: self.kind.code().into(),
+            address: self.address.clone(),
+            director: self.director.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            inn: self.inn.as_ref().map(|i| i.as_str().to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+impl LibrarianFields {
+    /// The record as a form shows it (dates as ГГГГ-ММ-ДД), to edit or to merge an imported row into.
+    pub fn input(&self) -> LibrarianInput {
+        let iso = |d: &Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        LibrarianInput {
+            full_name: self.full_name.clone(),
+            position: self.position.clone(),
+            education: self.education.clone(),
+            experience_years: self.experience_years.map(|n| n.to_string()).unwrap_or_default(),
+            category: self.category.code().into(),
+            attestation_date: iso(&self.attestation_date),
+            next_attestation_date: iso(&self.next_attestation_date),
+            self_education_theme: self.self_education_theme.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            consent_processing_date: iso(&self.consent_processing_date),
+            consent_publication_date: iso(&self.consent_publication_date),
+        }
+    }
 }
 
 impl PassportFields {

@@ -9,6 +9,8 @@ pub mod errors;
 pub mod fields;
 pub mod password;
 pub mod role;
+#[cfg(feature = "sqlx")]
+pub mod rows;
 pub mod school_year;
 pub mod text;
 

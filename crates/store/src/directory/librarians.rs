@@ -1,5 +1,5 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::directory::{Category, CourseFields, LibrarianFields, LibrarianInput};
+use domain::directory::{CourseFields, LibrarianFields, LibrarianInput};
 use domain::text;
 use serde::Serialize;
 use sqlx::FromRow;
@@ -15,45 +15,31 @@ pub struct Librarian {
     pub school_id: i64,
     pub school_short_name: String,
     pub user_id: Option<i64>,
-    pub full_name: String,
-    pub position: String,
-    pub education: String,
-    pub experience_years: Option<i64>,
-    pub category: String,
-    pub attestation_date: Option<NaiveDate>,
-    pub next_attestation_date: Option<NaiveDate>,
-    pub self_education_theme: String,
-    pub email: String,
-    pub phone: String,
-    pub consent_processing_date: Option<NaiveDate>,
-    pub consent_publication_date: Option<NaiveDate>,
+    /// The record, decoded straight into the domain's type (declared once, in `domain`).
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub record: LibrarianFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+/// A librarian reads as their record: `librarian.full_name`.
+impl std::ops::Deref for Librarian {
+    type Target = LibrarianFields;
+    fn deref(&self) -> &LibrarianFields {
+        &self.record
+    }
+}
+
 impl Librarian {
     /// The record as a form shows it (dates as ГГГГ-ММ-ДД), to edit or to merge an imported row into.
     pub fn input(&self) -> LibrarianInput {
-        let iso = |d: &Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-        LibrarianInput {
-            full_name: self.full_name.clone(),
-            position: self.position.clone(),
-            education: self.education.clone(),
-            experience_years: self.experience_years.map(|n| n.to_string()).unwrap_or_default(),
-            category: self.category.clone(),
-            attestation_date: iso(&self.attestation_date),
-            next_attestation_date: iso(&self.next_attestation_date),
-            self_education_theme: self.self_education_theme.clone(),
-            email: self.email.clone(),
-            phone: self.phone.clone(),
-            consent_processing_date: iso(&self.consent_processing_date),
-            consent_publication_date: iso(&self.consent_publication_date),
-        }
+        self.record.input()
     }
 
     pub fn category_title(&self) -> &'static str {
-        Category::ALL.into_iter().find(|c| c.code() == self.category).unwrap_or(Category::None).title_ru()
+        self.record.category.title_ru()
     }
 }
 
@@ -141,7 +127,7 @@ pub async fn update_librarian(
     f: &LibrarianFields,
 ) -> Result<bool, Error> {
     let before = librarian_row(ex, id).await?;
-    if before.school_id == school_id && before.input().validate().ok().as_ref() == Some(f) {
+    if before.school_id == school_id && &before.record == f {
         return Ok(false); // nothing differs: no write, no audit entry
     }
     let (district_id, school) = school_of(ex, school_id).await?;

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use domain::directory::{SchoolFields, SchoolInput, SchoolKind};
+use domain::directory::{SchoolFields, SchoolInput};
 use domain::{text, FieldErrors};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -12,36 +12,31 @@ use crate::{exec, now, on, Error, Ex, ListQuery, OrTaken, Page, Reach};
 pub struct School {
     pub id: i64,
     pub district_id: i64,
-    pub full_name: String,
-    pub short_name: String,
-    pub kind: String,
-    pub address: String,
-    pub director: String,
-    pub phone: String,
-    pub email: String,
-    pub inn: Option<String>,
+    /// The card, decoded straight into the domain's type (declared once, in `domain`).
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub card: SchoolFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+/// A school reads as its card: `school.short_name`.
+impl std::ops::Deref for School {
+    type Target = SchoolFields;
+    fn deref(&self) -> &SchoolFields {
+        &self.card
+    }
+}
+
 impl School {
     /// The card as a form shows it, to edit or to merge an imported row into.
     pub fn input(&self) -> SchoolInput {
-        SchoolInput {
-            full_name: self.full_name.clone(),
-            short_name: self.short_name.clone(),
-            kind: self.kind.clone(),
-            address: self.address.clone(),
-            director: self.director.clone(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
-            inn: self.inn.clone().unwrap_or_default(),
-        }
+        self.card.input()
     }
 
     pub fn kind_title(&self) -> &'static str {
-        SchoolKind::ALL.into_iter().find(|k| k.code() == self.kind).unwrap_or(SchoolKind::Other).title_ru()
+        self.card.kind.title_ru()
     }
 }
 
@@ -127,7 +122,7 @@ pub async fn create_school(ex: &mut Ex<'_>, reach: &Reach, f: &SchoolFields) -> 
 /// Writes the card; false (and no audit entry) when nothing differs from what is stored.
 pub async fn update_school(ex: &mut Ex<'_>, actor: &Actor, id: i64, f: &SchoolFields) -> Result<bool, Error> {
     let before = school_row(ex, id).await?;
-    if before.input().validate().ok().as_ref() == Some(f) {
+    if &before.card == f {
         return Ok(false);
     }
     let conflicts = school_conflicts(ex, before.district_id, f, Some(id)).await?;
