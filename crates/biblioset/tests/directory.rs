@@ -453,3 +453,31 @@ on_both!(the_audit_log_speaks_russian, |app| {
     assert!(audit.contains("15.03.2024"), "dates as ДД.ММ.ГГГГ");
     assert!(!audit.contains("highest") && !audit.contains("(код)"), "no internal codes");
 });
+
+on_both!(the_dashboard_counts_what_its_tiles_open, |app| {
+    let demo = common::demo_ids(&app).await;
+    let head = Client::signed_in(&app.url, "head").await;
+    // An archived school's passport no longer counts among the district's.
+    let year = SchoolYear::current().start_year();
+    let (_, before) = head.text("/").await;
+    let r = head.post_form(&format!("/schools/{}/archive", demo.other_school), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, after) = head.text("/").await;
+    let filled = |page: &str| page.split(" из ").next().and_then(|s| s.rsplit('>').next()).map(str::to_string);
+    assert_ne!(filled(&before), filled(&after), "the archived school's passport left the count");
+    assert!(after.contains(&format!("/passports?year={year}")));
+    // The consent tile opens the list of exactly those people, and says so.
+    assert!(after.contains("/librarians?filter=no_consent"));
+    let (_, list) = head.text("/librarians?filter=no_consent").await;
+    assert!(list.contains("только библиотекари без согласия"));
+    let mut c = app.db.conn().await.unwrap();
+    let all = store::directory::list_librarians(
+        &mut c.ex(),
+        &store::Reach::whole_district(demo.district),
+        None,
+        &store::ListQuery { filter: "no_consent".into(), ..store::ListQuery::all() },
+    )
+    .await
+    .unwrap();
+    assert!(all.items.iter().all(|l| l.consent_processing_date.is_none()) && all.total > 0);
+});
