@@ -18,7 +18,7 @@ pub fn moment(t: DateTime<Utc>) -> String {
 }
 
 /// The parties of a record in the caller's district; another district's record does not exist.
-async fn parties_in_reach(ex: &mut Ex<'_>, reach: &Reach, kind: Kind, id: i64) -> Result<Parties> {
+pub(crate) async fn parties_in_reach(ex: &mut Ex<'_>, reach: &Reach, kind: Kind, id: i64) -> Result<Parties> {
     match scope::parties(ex, kind, id).await? {
         Some(p) if p.district == reach.district() => Ok(p),
         _ => Err(Error::NotFound),

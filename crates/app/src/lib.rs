@@ -4,7 +4,9 @@
 //! store), never in a handler or in `main.rs`; front doors only translate requests and answers.
 
 pub mod accounts;
+pub mod demo;
 pub mod directory;
+pub mod fund;
 pub mod hashing;
 pub mod imports;
 

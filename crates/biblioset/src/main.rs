@@ -201,7 +201,7 @@ async fn run() -> Result<()> {
             let addr = listener.local_addr()?;
             let url = format!("http://{addr}");
             if *with_demo {
-                print_demo(demo::seed(&db).await?);
+                print_demo(app::demo::seed(&db).await?);
             }
             println!("Библиосеть работает: {url}  (база: {})", db.kind());
             let config = web::Config {

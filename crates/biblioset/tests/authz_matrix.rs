@@ -123,6 +123,29 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /api/librarians/{librarian}", "HOL"),
         ("PUT /api/librarians/{librarian}", "H"),
         ("GET /api/audit", "HS"),
+        ("GET /fpu", SIGNED),
+        ("GET /fpu/items/{item}", SIGNED),
+        ("GET /fpu/import", "A"),
+        ("POST /fpu/import", "A"),
+        ("GET /api/fpu", SIGNED),
+        ("GET /schools/{school}/fund", "HOL"),
+        ("GET /schools/{school}/fund/curriculum", "HOL"),
+        ("POST /schools/{school}/fund/curriculum", "HL"),
+        ("POST /schools/{school}/fund/curriculum/{line}/delete", "HL"),
+        ("POST /schools/{school}/fund/curriculum/copy", "HL"),
+        ("GET /schools/{school}/fund/documents", "HOL"),
+        ("POST /schools/{school}/fund/receipts", "HL"),
+        ("POST /schools/{school}/fund/writeoffs", "HL"),
+        ("GET /schools/{school}/fund/pupils", "HOL"),
+        ("POST /schools/{school}/fund/pupils", "HL"),
+        ("GET /schools/{school}/fund/compliance", "HOL"),
+        ("GET /schools/{school}/fund/ksu.xlsx", "HOL"),
+        ("GET /schools/{school}/fund/ksu.docx", "HOL"),
+        ("GET /api/schools/{school}/provision", "HOL"),
+        ("POST /api/schools/{school}/writeoffs", "HL"),
+        ("GET /fund", "HOS"),
+        ("GET /fund/compliance", "HOS"),
+        ("GET /fund/forms.xlsx", "HOS"),
     ])
 }
 
@@ -160,6 +183,28 @@ async fn fresh_course(app: &TestApp, librarian: i64) -> i64 {
     id
 }
 
+static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A curriculum line of the school to delete: a copy of one the demo gave it, under another subject.
+async fn fresh_line(app: &TestApp, school: i64) -> i64 {
+    let mut c = app.db.conn().await.unwrap();
+    let head = accounts::user_by_login(&mut c.ex(), "head").await.unwrap().unwrap();
+    let reach = store::Reach::of(&head).unwrap();
+    let year = SchoolYear::current().start_year();
+    let any = store::fund::curriculum(&mut c.ex(), &reach, Some(school), year).await.unwrap();
+    let l = any.first().expect("the demo school has a curriculum");
+    let line = store::fund::NewLine {
+        school_id: school,
+        year,
+        grade: l.grade as u8,
+        subject: format!("{} (копия {})", l.subject, COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+        item_id: l.item_id,
+        aid: l.aid.clone(),
+        share: 100,
+    };
+    store::fund::add_curriculum_line(&mut c.ex(), &Actor::SYSTEM, &line).await.unwrap()
+}
+
 async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &str, ids: &Ids) -> StatusCode {
     let (school, librarian) = if who == Who::LibOther {
         (ids.other_school, ids.other_librarian)
@@ -173,6 +218,15 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
         .replace("{file}", "app.css")
         .replace("{user}", &ids.observer.to_string())
         .replace("{token}", "0000");
+    if path.contains("{line}") {
+        url = url.replace("{line}", &fresh_line(app, school).await.to_string());
+    }
+    if path.contains("{item}") {
+        let mut c = app.db.conn().await.unwrap();
+        let order = store::fund::current_fpu_order(&mut c.ex()).await.unwrap().expect("the demo has a list");
+        let any = store::fund::fpu_listed(&mut c.ex(), order.id, &Default::default(), 1, 1).await.unwrap();
+        url = url.replace("{item}", &any.items[0].item_id.to_string());
+    }
     if path.contains("{course}") {
         url = url.replace("{course}", &fresh_course(app, librarian).await.to_string());
     }

@@ -113,7 +113,7 @@ async fn two_processes_share_one_postgres() {
     let Some((db, url)) = store::testing::fresh_postgres().await.unwrap() else {
         return;
     };
-    store::demo::seed(&db).await.unwrap();
+    app::demo::seed(&db).await.unwrap();
     let (_a, url_a, _) = serve(&["--database-url", &url], &[]).await;
     let (_b, url_b, _) = serve(&["--database-url", &url], &[]).await;
     assert_ne!(url_a, url_b);

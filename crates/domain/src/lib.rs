@@ -7,6 +7,8 @@ pub mod dates;
 pub mod directory;
 pub mod errors;
 pub mod fields;
+pub mod fpu;
+pub mod fund;
 pub mod password;
 pub mod role;
 #[cfg(feature = "sqlx")]

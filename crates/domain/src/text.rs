@@ -142,6 +142,23 @@ pub fn like_pattern(query: &str) -> String {
     format!("%{q}%")
 }
 
+/// A count as Russian tables print it: thousands apart by a narrow no-break space («14 100»),
+/// a minus sign for negatives.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if n < 0 {
+        out.push('−');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

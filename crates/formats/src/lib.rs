@@ -1,3 +1,8 @@
 //! Readers and writers of the files users bring and take away. No SQL, no HTTP.
 
+pub mod chart;
+pub mod csv;
+pub mod docx;
+pub mod fpu;
+pub mod sheets;
 pub mod xlsx;

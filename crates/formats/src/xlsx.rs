@@ -132,7 +132,7 @@ fn longer_than(d: &DataRef, max: usize) -> bool {
     s.len() > max && s.chars().count() > max
 }
 
-const MIB: u64 = 1024 * 1024;
+pub(crate) const MIB: u64 = 1024 * 1024;
 
 /// Hard limits on one uploaded spreadsheet. Real import files are far below all of them; they exist
 /// so that a broken or hostile file costs bounded memory and time instead of taking the server
@@ -170,7 +170,7 @@ impl Default for Limits {
 }
 
 /// 1234567 → «1 234 567», as numbers are written in Russian text.
-fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
@@ -183,7 +183,7 @@ fn grouped(n: u64) -> String {
 }
 
 /// A size as people read it. Rounded down, which stays true after «больше».
-fn size_text(bytes: u64) -> String {
+pub(crate) fn size_text(bytes: u64) -> String {
     if bytes >= MIB {
         format!("{} МБ", grouped(bytes / MIB))
     } else if bytes >= 1024 {
@@ -194,7 +194,7 @@ fn size_text(bytes: u64) -> String {
 }
 
 const NOT_XLSX: &str = "это не книга Excel в формате XLSX (файл повреждён или только назван .xlsx); сохраните таблицу как «Книга Excel (*.xlsx)»";
-const HOSTILE: &str = "возможно, файл повреждён или создан, чтобы вывести систему из строя";
+pub(crate) const HOSTILE: &str = "возможно, файл повреждён или создан, чтобы вывести систему из строя";
 
 /// Looks into the ZIP container before calamine opens it. Opening already does the dangerous part:
 /// calamine inflates sharedStrings.xml whole into memory and believes the counts written in it, so
@@ -350,19 +350,50 @@ fn finish_row(number: u32, cells: &mut HashMap<&'static str, String>, header: &H
     rows.push(Row { number, cells });
 }
 
-/// Reads the first sheet of an XLSX file within [`Limits::default`]; see [`read_table_limited`].
-pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table, Problem> {
-    read_table_limited(bytes, file, columns, &Limits::default())
+/// The file and sheet a streamed cell is in, for problems about it.
+struct At<'a> {
+    file: &'a str,
+    sheet: &'a str,
 }
 
-/// Reads the first sheet of an XLSX file. The header row is the first row with anything in it.
-/// Headers are matched to columns case-insensitively by their beginning, so «ИНН организации»
-/// fills «ИНН»; unknown columns are ignored; rows with nothing in the known columns are skipped.
+impl At<'_> {
+    fn problem(&self, row: Option<u32>, column: Option<String>, message: String) -> Problem {
+        Problem { file: self.file.to_string(), sheet: Some(self.sheet.to_string()), row, column, message }
+    }
+
+    fn empty_sheet(&self) -> Problem {
+        self.problem(None, None, "лист пустой: нет строки заголовков и данных".into())
+    }
+
+    fn too_much_text(&self, row: u32, limits: &Limits) -> Problem {
+        self.problem(
+            Some(row),
+            None,
+            format!(
+                "в таблице больше {} знаков текста — для одного файла это слишком много; разделите файл на части",
+                grouped(limits.max_total_chars as u64)
+            ),
+        )
+    }
+}
+
+/// What the streaming reader hands the filled cells of the first sheet to.
+trait Sink {
+    /// Rows above the data (the header), so that the row limit is told in data rows.
+    fn rows_above_data(&self) -> u32;
+    /// The column as people see it in a message: «C («ИНН»)» once a header names it.
+    fn place(&self, column: u32) -> String;
+    /// A filled cell within the limits, rows in order; `r` and `c` 0-based as calamine gives them.
+    fn cell(&mut self, at: &At, r: u32, c: u32, value: &DataRef) -> Result<(), Problem>;
+}
+
+/// Opens the first sheet of an XLSX file and streams its filled cells into `sink`, refusing a cell
+/// beyond the limits before anything of it is kept. Returns the sheet's name.
 ///
-/// The sheet is streamed cell by cell and only the known columns are kept, so memory follows what
-/// is kept, not where the cells lie. calamine's `worksheet_range` must not be used here: it builds
-/// the whole rows × columns grid, 512 GiB for a single cell at XFD1048576.
-pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: &Limits) -> Result<Table, Problem> {
+/// The sheet is streamed cell by cell, so memory follows what the sink keeps, not where the cells
+/// lie. calamine's `worksheet_range` must not be used here: it builds the whole rows × columns
+/// grid, 512 GiB for a single cell at XFD1048576.
+fn stream_first_sheet(bytes: &[u8], file: &str, limits: &Limits, sink: &mut impl Sink) -> Result<String, Problem> {
     let whole = |message: String| Problem { file: file.to_string(), sheet: None, row: None, column: None, message };
     if bytes.is_empty() {
         return Err(whole("файл пустой".into()));
@@ -370,34 +401,16 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
     check_package(bytes, limits).map_err(whole)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| whole(NOT_XLSX.into()))?;
     let sheet = book.sheet_names().first().cloned().ok_or_else(|| whole("в книге нет ни одного листа".into()))?;
-    let at_sheet = |row: Option<u32>, column: Option<String>, message: String| Problem {
-        file: file.to_string(),
-        sheet: Some(sheet.clone()),
-        row,
-        column,
-        message,
-    };
+    let at = At { file, sheet: &sheet };
     let unreadable = |e: ReadError| whole(format!("лист «{sheet}» не читается: {e}"));
-    let empty_sheet = || at_sheet(None, None, "лист пустой: нет строки заголовков и данных".into());
     let mut cells = match book.worksheet_cells_reader(&sheet) {
         Ok(cells) => cells,
         // A chart sheet or the like: nothing to import, as worksheet_range would have said.
-        Err(ReadError::NotAWorksheet(_)) => return Err(empty_sheet()),
+        Err(ReadError::NotAWorksheet(_)) => return Err(at.empty_sheet()),
         Err(e) => return Err(unreadable(e)),
     };
 
-    // Rows and columns are 0-based here, as calamine gives them; people see row + 1.
-    let mut header_row: Option<u32> = None;
-    let mut header_cells: BTreeMap<u32, String> = BTreeMap::new();
-    // Mapped when the first cell below the header row arrives, or at the end of the sheet.
-    let mut header: Option<Header> = None;
     let mut last_row = 0u32;
-    // The data row being collected and its recognised cells so far.
-    let mut row_at = 0u32;
-    let mut row_cells: HashMap<&'static str, String> = HashMap::new();
-    let mut total_chars = 0usize;
-    let mut rows = Vec::new();
-
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         let value = cell.get_value();
@@ -410,9 +423,8 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
         // Where the cell is, before anything of it is kept: a filled cell far away usually means
         // someone typed where they should not have, and it is refused at once, not after reading on.
         if r >= limits.max_rows {
-            // Counted as people see them: data rows under the header (when the header is found).
-            let allowed = limits.max_rows - header_row.map_or(0, |h| h + 1);
-            return Err(at_sheet(
+            let allowed = limits.max_rows - sink.rows_above_data();
+            return Err(at.problem(
                 None,
                 None,
                 format!(
@@ -424,7 +436,7 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
             ));
         }
         if c >= limits.max_columns {
-            return Err(at_sheet(
+            return Err(at.problem(
                 None,
                 None,
                 format!(
@@ -438,7 +450,7 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
         // Grouping cells into rows as they stream needs rows in order, as Excel and other
         // programs save them; a file that is not could only be read by keeping all of it.
         if r < last_row {
-            return Err(at_sheet(
+            return Err(at.problem(
                 Some(r + 1),
                 None,
                 format!(
@@ -451,10 +463,9 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
         last_row = r;
         // The text is already decoded (calamine holds it); this stops it going any further.
         if longer_than(value, limits.max_cell_chars) {
-            let column = header.as_ref().and_then(|h| h.place(c)).unwrap_or_else(|| column_letter(c));
-            return Err(at_sheet(
+            return Err(at.problem(
                 Some(r + 1),
-                Some(column),
+                Some(sink.place(c)),
                 format!(
                     "в ячейке {} больше {} знаков — столько в одну ячейку таблицы не пишут; проверьте эту ячейку или сохраните файл в Excel заново",
                     address(),
@@ -462,51 +473,183 @@ pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: 
                 ),
             ));
         }
+        sink.cell(&at, r, c, value)?;
+    }
+    Ok(sheet.clone())
+}
 
-        let header_at = *header_row.get_or_insert(r);
+/// The header row and the data rows under it, mapped onto the caller's columns as they stream.
+struct TableSink<'a> {
+    columns: &'a [Column],
+    limits: &'a Limits,
+    // Rows and columns are 0-based here, as calamine gives them; people see row + 1.
+    header_row: Option<u32>,
+    header_cells: BTreeMap<u32, String>,
+    /// Mapped when the first cell below the header row arrives, or at the end of the sheet.
+    header: Option<Header>,
+    /// The data row being collected and its recognised cells so far.
+    row_at: u32,
+    row_cells: HashMap<&'static str, String>,
+    total_chars: usize,
+    rows: Vec<Row>,
+}
+
+impl Sink for TableSink<'_> {
+    fn rows_above_data(&self) -> u32 {
+        self.header_row.map_or(0, |h| h + 1)
+    }
+
+    fn place(&self, column: u32) -> String {
+        self.header.as_ref().and_then(|h| h.place(column)).unwrap_or_else(|| column_letter(column))
+    }
+
+    fn cell(&mut self, at: &At, r: u32, c: u32, value: &DataRef) -> Result<(), Problem> {
+        let header_at = *self.header_row.get_or_insert(r);
         if r == header_at {
-            header_cells.insert(c, cell_text(value).unwrap_or_default());
-            continue;
+            self.header_cells.insert(c, cell_text(value).unwrap_or_default());
+            return Ok(());
         }
-        if header.is_none() {
-            let mapped = map_header(&header_cells, columns)
-                .map_err(|(column, message)| at_sheet(Some(header_at + 1), column, message))?;
-            header = Some(mapped);
+        if self.header.is_none() {
+            let mapped = map_header(&self.header_cells, self.columns)
+                .map_err(|(column, message)| at.problem(Some(header_at + 1), column, message))?;
+            self.header = Some(mapped);
         }
-        let h = header.as_ref().expect("mapped just above");
-        if r != row_at {
-            finish_row(row_at + 1, &mut row_cells, h, &mut rows);
-            row_at = r;
+        let h = self.header.as_ref().expect("mapped just above");
+        if r != self.row_at {
+            finish_row(self.row_at + 1, &mut self.row_cells, h, &mut self.rows);
+            self.row_at = r;
         }
-        let Some(&key) = h.keys.get(&c) else { continue };
+        let Some(&key) = h.keys.get(&c) else { return Ok(()) };
         let text = cell_text(value).ok_or_else(|| {
-            at_sheet(Some(r + 1), h.place(c), "в ячейке ошибка формулы (#Н/Д, #ЗНАЧ! и т. п.)".into())
+            at.problem(Some(r + 1), h.place(c), "в ячейке ошибка формулы (#Н/Д, #ЗНАЧ! и т. п.)".into())
         })?;
-        total_chars += text.chars().count();
-        if total_chars > limits.max_total_chars {
-            return Err(at_sheet(
-                Some(r + 1),
-                None,
-                format!(
-                    "в таблице больше {} знаков текста — для одного файла это слишком много; разделите файл на части",
-                    grouped(limits.max_total_chars as u64)
-                ),
-            ));
+        self.total_chars += text.chars().count();
+        if self.total_chars > self.limits.max_total_chars {
+            return Err(at.too_much_text(r + 1, self.limits));
         }
-        row_cells.insert(key, text);
+        self.row_cells.insert(key, text);
+        Ok(())
+    }
+}
+
+/// Reads the first sheet of an XLSX file within [`Limits::default`]; see [`read_table_limited`].
+pub fn read_table(bytes: &[u8], file: &str, columns: &[Column]) -> Result<Table, Problem> {
+    read_table_limited(bytes, file, columns, &Limits::default())
+}
+
+/// Reads the first sheet of an XLSX file. The header row is the first row with anything in it.
+/// Headers are matched to columns case-insensitively by their beginning, so «ИНН организации»
+/// fills «ИНН»; unknown columns are ignored; rows with nothing in the known columns are skipped.
+/// Only the known columns are kept (see [`stream_first_sheet`] for why it streams).
+pub fn read_table_limited(bytes: &[u8], file: &str, columns: &[Column], limits: &Limits) -> Result<Table, Problem> {
+    let mut sink = TableSink {
+        columns,
+        limits,
+        header_row: None,
+        header_cells: BTreeMap::new(),
+        header: None,
+        row_at: 0,
+        row_cells: HashMap::new(),
+        total_chars: 0,
+        rows: Vec::new(),
+    };
+    let sheet = stream_first_sheet(bytes, file, limits, &mut sink)?;
+    let at = At { file, sheet: &sheet };
+    let Some(header_at) = sink.header_row else { return Err(at.empty_sheet()) };
+    let header = match sink.header {
+        Some(h) => h,
+        None => map_header(&sink.header_cells, columns)
+            .map_err(|(column, message)| at.problem(Some(header_at + 1), column, message))?,
+    };
+    let mut rows = sink.rows;
+    finish_row(sink.row_at + 1, &mut sink.row_cells, &header, &mut rows);
+    if rows.is_empty() {
+        return Err(at.problem(None, None, "в таблице нет ни одной строки данных под заголовками".into()));
+    }
+    Ok(Table { file: file.to_string(), sheet, rows, columns: header.places })
+}
+
+/// One row of a sheet or CSV file as it stands, for readers whose header is not the first row
+/// or whose layout is not a plain table (the federal list of textbooks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    /// The row's number as Excel shows it (for CSV, as a spreadsheet opening the file would).
+    pub number: u32,
+    /// Cell texts by column index (A = 0), trimmed; empty cells are ""; none empty at the end.
+    pub cells: Vec<String>,
+}
+
+impl RawRow {
+    /// The cell in column `i` (0-based), "" when there is none.
+    pub fn get(&self, i: usize) -> &str {
+        self.cells.get(i).map_or("", String::as_str)
     }
 
-    let Some(header_at) = header_row else { return Err(empty_sheet()) };
-    let header = match header {
-        Some(h) => h,
-        None => map_header(&header_cells, columns)
-            .map_err(|(column, message)| at_sheet(Some(header_at + 1), column, message))?,
-    };
-    finish_row(row_at + 1, &mut row_cells, &header, &mut rows);
-    if rows.is_empty() {
-        return Err(at_sheet(None, None, "в таблице нет ни одной строки данных под заголовками".into()));
+    /// Keeps the row in `rows` if anything is in it, with the empty cells at its end dropped.
+    pub(crate) fn finish(mut self, rows: &mut Vec<RawRow>) {
+        while self.cells.last().is_some_and(String::is_empty) {
+            self.cells.pop();
+        }
+        if !self.cells.is_empty() {
+            rows.push(self);
+        }
     }
-    Ok(Table { file: file.to_string(), sheet: sheet.clone(), rows, columns: header.places })
+}
+
+/// Every filled row as it stands.
+struct RawSink<'a> {
+    limits: &'a Limits,
+    current: Option<RawRow>,
+    total_chars: usize,
+    rows: Vec<RawRow>,
+}
+
+impl Sink for RawSink<'_> {
+    fn rows_above_data(&self) -> u32 {
+        0
+    }
+
+    fn place(&self, column: u32) -> String {
+        column_letter(column)
+    }
+
+    fn cell(&mut self, at: &At, r: u32, c: u32, value: &DataRef) -> Result<(), Problem> {
+        if self.current.as_ref().is_some_and(|row| row.number != r + 1) {
+            self.current.take().expect("checked").finish(&mut self.rows);
+        }
+        let row = self.current.get_or_insert_with(|| RawRow { number: r + 1, cells: Vec::new() });
+        // A formula error is kept as Excel shows it (#N/A), for the caller to judge the column.
+        let text = match value {
+            DataRef::Error(e) => e.to_string(),
+            v => cell_text(v).unwrap_or_default(),
+        };
+        self.total_chars += text.chars().count();
+        if self.total_chars > self.limits.max_total_chars {
+            return Err(at.too_much_text(r + 1, self.limits));
+        }
+        // Within max_columns, checked before this cell was handed over.
+        let c = c as usize;
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, String::new());
+        }
+        row.cells[c] = text;
+        Ok(())
+    }
+}
+
+/// Every row of the first sheet of an XLSX file that has anything in it, cells by column, with
+/// the same streaming and limits as [`read_table_limited`] (all cells are kept, so
+/// `max_total_chars` counts all of them). Formula errors come as Excel writes them (#N/A).
+pub fn read_rows_limited(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<RawRow>, Problem> {
+    let mut sink = RawSink { limits, current: None, total_chars: 0, rows: Vec::new() };
+    let sheet = stream_first_sheet(bytes, file, limits, &mut sink)?;
+    if let Some(row) = sink.current.take() {
+        row.finish(&mut sink.rows);
+    }
+    if sink.rows.is_empty() {
+        return Err(At { file, sheet: &sheet }.empty_sheet());
+    }
+    Ok(sink.rows)
 }
 
 /// A cell of an exported list.

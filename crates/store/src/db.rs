@@ -103,6 +103,7 @@ pub fn now() -> DateTime<Utc> {
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "front_door", include_str!("../migrations/0002_front_door.sql")),
+    (3, "fund", include_str!("../migrations/0003_fund.sql")),
 ];
 
 #[derive(Debug)]

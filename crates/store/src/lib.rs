@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod fund;
 pub mod reach;
 pub mod scope;
 pub mod sql;

@@ -8,6 +8,7 @@ use utoipa::OpenApi;
 
 use crate::authz::{Access, CsrfToken, CurrentUser, PUBLIC, SIGNED_IN};
 use crate::directory::{librarians, passports, schools};
+use crate::fund::{fpu, school as fund_school};
 use crate::routes::{r, RouteDef};
 use crate::{accounts, audit};
 
@@ -41,6 +42,9 @@ pub fn routes() -> Vec<RouteDef> {
         librarians::api_get,
         librarians::api_update,
         audit::api_list,
+        fpu::api_list,
+        fund_school::api_provision,
+        fund_school::api_write_off,
     ),
     components(schemas(
         store::directory::School,
@@ -56,7 +60,11 @@ pub fn routes() -> Vec<RouteDef> {
         domain::directory::LibrarianInput,
         domain::directory::PassportInput,
         accounts::ApiLogin,
-        accounts::ApiSession
+        accounts::ApiSession,
+        store::fund::Listed,
+        fpu::FpuPage,
+        fund_school::WriteOffRequest,
+        fund_school::WriteOffRequestLine
     ))
 )]
 struct ApiDoc;

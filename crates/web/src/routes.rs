@@ -8,6 +8,7 @@ use axum::routing::MethodRouter;
 
 use crate::authz::Access;
 use crate::directory::{librarians, passports, schools};
+use crate::fund;
 use crate::state::AppState;
 use crate::{accounts, api, audit, home};
 
@@ -29,6 +30,9 @@ pub fn table() -> Vec<RouteDef> {
         schools::routes(),
         passports::routes(),
         librarians::routes(),
+        fund::fpu::routes(),
+        fund::school::routes(),
+        fund::district::routes(),
         audit::routes(),
         api::routes(),
     ]

@@ -44,20 +44,7 @@ pub fn num(n: &Option<i64>) -> String {
     n.map(grouped).unwrap_or_default()
 }
 
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + 8);
-    if n < 0 {
-        out.push('−');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{202F}');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use domain::text::grouped;
 
 pub fn dec(n: &Option<f64>) -> String {
     n.map(|n| n.to_string().replace('.', ",")).unwrap_or_default()
@@ -113,7 +100,7 @@ pub struct ListView {
     pub pages: i64,
 }
 
-fn enc(s: &str) -> String {
+pub fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -284,6 +271,29 @@ impl Show for Option<NaiveDate> {
 impl Show for DateTime<Utc> {
     fn ru(&self) -> String {
         moment(self)
+    }
+}
+
+impl Show for i64 {
+    fn ru(&self) -> String {
+        grouped(*self)
+    }
+}
+
+/// A grade as people write it: «7», «1 доп.» for the preparatory class 0.
+pub trait GradeName {
+    fn grade_ru(&self) -> String;
+}
+
+impl GradeName for u8 {
+    fn grade_ru(&self) -> String {
+        domain::fund::grade_name(*self)
+    }
+}
+
+impl GradeName for i64 {
+    fn grade_ru(&self) -> String {
+        domain::fund::grade_name(u8::try_from(*self).unwrap_or(u8::MAX))
     }
 }
 

@@ -30,7 +30,7 @@ pub async fn spawn(kind: Kind) -> Option<TestApp> {
         Kind::Sqlite => testing::fresh_sqlite().await.unwrap(),
         Kind::Postgres => testing::fresh_postgres().await.unwrap()?,
     };
-    demo::seed(&db).await.unwrap();
+    app::demo::seed(&db).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     // Behind a "proxy", so that a test can speak from several client addresses (X-Forwarded-For).

@@ -1,0 +1,189 @@
+//! The demo district with its textbook fund: the directory from `store::demo`, then a made-up
+//! federal list in the official layout read by the real importer, curriculum choices, pupils,
+//! receipts and write-offs, so that the provision pages show deficits, surpluses and compliance
+//! warnings at once.
+
+use chrono::NaiveDate;
+use domain::SchoolYear;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use store::audit::Actor;
+use store::demo::{self, Outcome};
+use store::fund::{self, ClassCount, Listed, NewBatch, NewLine, NewReceipt, WriteOffLine};
+use store::{directory, Db, Error, ListQuery, Reach};
+
+/// The order the demo list is imported as.
+pub const DEMO_ORDER: &str = "№ 119 от 21.02.2024";
+
+/// Seeds the demo district and its fund into an empty database (see `store::demo::seed`).
+pub async fn seed(db: &Db) -> Result<Outcome, Error> {
+    let outcome = demo::seed(db).await?;
+    if let Outcome::Seeded(_) = &outcome {
+        seed_fund(db).await?;
+    }
+    Ok(outcome)
+}
+
+/// Levels a school kind teaches: (first grade, last grade).
+fn grades_of(kind: &str) -> (u8, u8) {
+    match kind {
+        "nosh" => (1, 4),
+        "oosh" => (1, 9),
+        _ => (1, 11),
+    }
+}
+
+async fn seed_fund(db: &Db) -> Result<(), Error> {
+    let bytes = formats::fpu::sample_xlsx(420, 2026);
+    crate::fund::import_fpu(db, &Actor::SYSTEM, &bytes, "ФПУ (демонстрационный).xlsx", DEMO_ORDER)
+        .await
+        .map_err(|e| Error::Config(format!("demo list: {e:?}")))?;
+    let mut rng = StdRng::seed_from_u64(119);
+    let mut tx = db.begin().await?;
+    let mut ex = tx.ex();
+    let district = directory::list_districts(&mut ex).await?.first().map(|d| d.id).ok_or(Error::NotFound)?;
+    let reach = Reach::whole_district(district);
+    let actor = Actor { user_id: None, district_id: Some(district) };
+    let order = fund::current_fpu_order(&mut ex).await?.ok_or(Error::NotFound)?;
+    let mut listed: Vec<Listed> = fund::fpu_by_number(&mut ex, order.id).await?.into_values().flatten().collect();
+    listed.sort_by(|a, b| (&a.number_key, a.item_id).cmp(&(&b.number_key, b.item_id)));
+    let year = SchoolYear::current();
+    let today = domain::clock::today();
+    let schools = directory::list_schools(&mut ex, &reach, &ListQuery::all()).await?.items;
+    for (si, school) in schools.iter().enumerate() {
+        let (first, last) = grades_of(school.kind.code());
+        // Pupils: one to three classes a grade, this year and last.
+        for y in [year.prev(), year] {
+            let mut classes = Vec::new();
+            for g in first..=last {
+                let n = if school.kind.code() == "nosh" || g >= 10 { 1 } else { 1 + (si + g as usize) % 3 };
+                for k in 0..n {
+                    let letter = ["А", "Б", "В"][k];
+                    let pupils = 18 + rng.gen_range(0..10) + if y == year { 1 } else { 0 };
+                    classes.push(ClassCount { grade: g as i64, class_name: letter.into(), pupils });
+                }
+            }
+            fund::set_contingent(&mut ex, &actor, school.id, y.start_year(), &classes).await?;
+        }
+        let pupils: std::collections::BTreeMap<u8, i64> =
+            fund::pupils_by_grade(&mut ex, &reach, Some(school.id), year.start_year())
+                .await?
+                .into_iter()
+                .map(|(_, g, n)| (g as u8, n))
+                .collect();
+        // Curriculum: per grade and subject one textbook of the list; every third school still
+        // teaches from an excluded one where it can, and some split English and German.
+        let mut batches = Vec::new();
+        let mut opening = Vec::new();
+        for g in first..=last {
+            let fits =
+                |l: &&Listed| l.grade_from.is_some_and(|f| f <= g as i64) && l.grade_to.is_some_and(|t| t >= g as i64);
+            let mut subjects: Vec<&str> = listed.iter().filter(fits).map(|l| l.subject.as_str()).collect();
+            subjects.sort_unstable();
+            subjects.dedup();
+            for subject in subjects {
+                let of = |annex: i64| {
+                    listed.iter().filter(fits).filter(|l| l.subject == subject && l.annex == annex).collect::<Vec<_>>()
+                };
+                let (current, excluded) = (of(1), of(2));
+                let german = subject.contains("Немецкий");
+                if german && si % 4 != 1 {
+                    continue; // most schools teach English only
+                }
+                let pick = if si % 3 == 2 && !excluded.is_empty() {
+                    excluded[(si + g as usize) % excluded.len()]
+                } else if let Some(x) = current.get((si + g as usize) % current.len().max(1)) {
+                    x
+                } else {
+                    continue;
+                };
+                let share = match (si % 4 == 1, subject) {
+                    (true, s) if s.contains("Английский") => 70,
+                    (true, s) if s.contains("Немецкий") => 30,
+                    _ => 100,
+                };
+                let line = NewLine {
+                    school_id: school.id,
+                    year: year.start_year(),
+                    grade: g,
+                    subject: if subject.contains("язык")
+                        && (subject.contains("Английский") || subject.contains("Немецкий"))
+                    {
+                        "Иностранный язык".into()
+                    } else {
+                        subject.into()
+                    },
+                    item_id: Some(pick.item_id),
+                    aid: String::new(),
+                    share,
+                };
+                if fund::add_curriculum_line(&mut ex, &actor, &line).await.is_err() {
+                    continue; // the same textbook twice in a grade (a 5–9 line): one line is enough
+                }
+                let need = pupils.get(&g).copied().unwrap_or(0) * share as i64 / 100;
+                // Copies: mostly enough, some short, some with a reserve.
+                let factor = [100, 85, 110, 70, 100, 120, 95][(si * 7 + g as usize) % 7];
+                let held = (need * factor / 100).max(1);
+                let old = held * 2 / 3;
+                opening.push(NewBatch {
+                    item_id: pick.item_id,
+                    year: 2019 + (g as i32 % 4),
+                    copies: old.max(1),
+                    price: 31_000 + 1_000 * g as i64,
+                });
+                if held > old {
+                    batches.push(NewBatch {
+                        item_id: pick.item_id,
+                        year: year.start_year(),
+                        copies: held - old,
+                        price: 52_000 + 1_500 * g as i64,
+                    });
+                }
+            }
+        }
+        if !opening.is_empty() {
+            let r = NewReceipt {
+                school_id: school.id,
+                doc_number: "ВО-1".into(),
+                doc_date: NaiveDate::from_ymd_opt(year.prev().start_year(), 9, 1).unwrap(),
+                source: "opening".into(),
+                note: "Ввод остатков при начале работы в системе".into(),
+                batches: opening.clone(),
+            };
+            fund::insert_receipt(&mut ex, &actor, &r).await?;
+        }
+        if !batches.is_empty() {
+            let day = NaiveDate::from_ymd_opt(year.start_year(), 9, 1 + (si as u32 % 8)).unwrap().min(today);
+            let r = NewReceipt {
+                school_id: school.id,
+                doc_number: format!("{}-Т", 100 + si),
+                doc_date: day,
+                source: if si % 2 == 0 { "regional" } else { "municipal" }.into(),
+                note: String::new(),
+                batches,
+            };
+            fund::insert_receipt(&mut ex, &actor, &r).await?;
+        }
+        // A write-off act of worn copies last spring, and one for lost copies at a few schools.
+        let worn: Vec<WriteOffLine> = opening
+            .iter()
+            .step_by(5)
+            .take(4)
+            .map(|b| WriteOffLine { item_id: b.item_id, copies: (b.copies / 6).max(1) })
+            .collect();
+        if !worn.is_empty() {
+            let day = NaiveDate::from_ymd_opt(year.start_year(), 5, 25).unwrap().min(today);
+            fund::insert_writeoff(&mut ex, &actor, school.id, &format!("{}", 3 + si), day, "worn", &worn).await?;
+        }
+        if si % 3 == 0 {
+            if let Some(b) = opening.get(1) {
+                let day = NaiveDate::from_ymd_opt(year.start_year(), 10, 15).unwrap().min(today);
+                let lost = vec![WriteOffLine { item_id: b.item_id, copies: 1 }];
+                fund::insert_writeoff(&mut ex, &actor, school.id, &format!("{}-У", 10 + si), day, "lost", &lost)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! Figures computed from the fund: provision per school and district, compliance with the
+//! current ФПУ, the regional monitoring forms and the КСУ. Each report reads with no transaction
+//! and computes in `domain::fund`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use domain::fund::{self as rules, Choice, Figures, Standing};
+use domain::SchoolYear;
+use serde::Serialize;
+use store::fund::{self, CurriculumLine, Listed};
+use store::{directory, Db, ListQuery, Reach};
+
+use crate::Result;
+
+/// Everything a provision or compliance report needs, for one school or every school in reach.
+pub(super) struct Facts {
+    pub(super) schools: Vec<(i64, String, Option<String>)>,
+    pub(super) lines: Vec<CurriculumLine>,
+    pub(super) pupils: HashMap<(i64, u8), i64>,
+    pub(super) held: HashMap<(i64, i64), i64>,
+    pub(super) standings: HashMap<i64, (Option<u8>, Option<NaiveDate>)>,
+    pub(super) items: HashMap<i64, Listed>,
+}
+
+impl Facts {
+    pub(super) async fn read(db: &Db, reach: &Reach, school: Option<i64>, year: SchoolYear) -> Result<Facts> {
+        let mut c = db.conn().await?;
+        let schools = directory::list_schools(&mut c.ex(), reach, &ListQuery::all())
+            .await?
+            .items
+            .into_iter()
+            .filter(|s| school.is_none_or(|id| id == s.id))
+            .map(|s| (s.id, s.short_name.clone(), s.inn.as_ref().map(|i| i.as_str().to_string())))
+            .collect();
+        let lines = fund::curriculum(&mut c.ex(), reach, school, year.start_year()).await?;
+        let pupils = fund::pupils_by_grade(&mut c.ex(), reach, school, year.start_year())
+            .await?
+            .into_iter()
+            .map(|(s, g, n)| ((s, g as u8), n))
+            .collect();
+        let held: HashMap<(i64, i64), i64> =
+            fund::holdings(&mut c.ex(), reach, school).await?.into_iter().map(|(s, i, n)| ((s, i), n)).collect();
+        let mut ids: Vec<i64> = lines.iter().filter_map(|l| l.item_id).chain(held.keys().map(|k| k.1)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let standings = fund::fpu_standings(&mut c.ex(), &ids).await?;
+        let items = fund::fpu_items(&mut c.ex(), &ids).await?;
+        Ok(Facts { schools, lines, pupils, held, standings, items })
+    }
+
+    pub(super) fn standing(&self, item: i64, today: NaiveDate) -> Standing {
+        let (annex, limit) = self.standings.get(&item).copied().unwrap_or_default();
+        Standing::of(annex, limit, today)
+    }
+
+    pub(super) fn limit(&self, item: i64) -> Option<NaiveDate> {
+        self.standings.get(&item).and_then(|s| s.1)
+    }
+
+    pub(super) fn choices(&self, school: i64) -> Vec<Choice> {
+        self.lines
+            .iter()
+            .filter(|l| l.school_id == school)
+            .filter_map(|l| {
+                l.item_id.map(|item| Choice {
+                    grade: l.grade as u8,
+                    subject: l.subject.clone(),
+                    item,
+                    share: l.share as u32,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn pupils_of(&self, school: i64) -> BTreeMap<u8, i64> {
+        self.pupils.iter().filter(|((s, _), _)| *s == school).map(|((_, g), n)| (*g, *n)).collect()
+    }
+
+    /// Copies usable on `day` per item of a school: held, and before the item's limit date.
+    pub(super) fn usable(&self, school: i64, day: NaiveDate) -> HashMap<i64, i64> {
+        self.held
+            .iter()
+            .filter(|((s, item), _)| *s == school && rules::usable_on(self.limit(*item), day))
+            .map(|((_, item), n)| (*item, *n))
+            .collect()
+    }
+
+    pub(super) fn rows(&self, school: i64, pupils: &BTreeMap<u8, i64>, day: NaiveDate) -> Vec<rules::SubjectRow> {
+        rules::provision(&self.choices(school), pupils, &self.usable(school, day))
+    }
+}
+
+/// A chosen textbook in a provision row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemLine {
+    pub item_id: i64,
+    pub item: Option<Listed>,
+    pub share: u32,
+    pub need: i64,
+    pub have: i64,
+    /// Every copy the school holds, usable or not.
+    pub held: i64,
+    pub standing: Standing,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionRow {
+    pub grade: u8,
+    pub subject: String,
+    pub figures: Figures,
+    pub lines: Vec<ItemLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SchoolProvision {
+    pub rows: Vec<ProvisionRow>,
+    pub total: Figures,
+    pub levels: Vec<(&'static str, Figures)>,
+    /// Items held that the school's choice does not use: candidates for the exchange fund.
+    pub spare: Vec<(Listed, i64)>,
+    /// Teaching aids outside the ФПУ in the choice.
+    pub aids: Vec<CurriculumLine>,
+    pub pupils: i64,
+}
+
+fn by_level<'a>(rows: impl Iterator<Item = (u8, &'a Figures)>) -> Vec<(&'static str, Figures)> {
+    let mut out: Vec<(&'static str, Figures)> = rules::LEVELS.iter().map(|l| (*l, Figures::default())).collect();
+    for (g, f) in rows {
+        if let Some(x) = out.iter_mut().find(|x| x.0 == rules::level(g)) {
+            x.1.add(f);
+        }
+    }
+    out
+}
+
+/// Provision of one school in a school year, counted on `today`.
+pub async fn school_provision(
+    db: &Db,
+    reach: &Reach,
+    school: i64,
+    year: SchoolYear,
+    today: NaiveDate,
+) -> Result<SchoolProvision> {
+    let f = Facts::read(db, reach, Some(school), year).await?;
+    let pupils = f.pupils_of(school);
+    let rows = f.rows(school, &pupils, today);
+    let mut total = Figures::default();
+    let rows: Vec<ProvisionRow> = rows
+        .into_iter()
+        .map(|r| {
+            total.add(&r.figures);
+            let lines = r
+                .lines
+                .iter()
+                .map(|l| ItemLine {
+                    item_id: l.item,
+                    item: f.items.get(&l.item).cloned(),
+                    share: l.share,
+                    need: l.need,
+                    have: l.have,
+                    held: f.held.get(&(school, l.item)).copied().unwrap_or(0),
+                    standing: f.standing(l.item, today),
+                })
+                .collect();
+            ProvisionRow { grade: r.grade, subject: r.subject, figures: r.figures, lines }
+        })
+        .collect();
+    let levels = by_level(rows.iter().map(|r| (r.grade, &r.figures)));
+    let chosen: std::collections::HashSet<i64> = f.lines.iter().filter_map(|l| l.item_id).collect();
+    let mut spare: Vec<(Listed, i64)> = f
+        .held
+        .iter()
+        .filter(|((s, i), _)| *s == school && !chosen.contains(i))
+        .filter_map(|((_, i), n)| f.items.get(i).map(|l| (l.clone(), *n)))
+        .collect();
+    spare.sort_by(|a, b| (&a.0.subject, a.0.grade_from, &a.0.title).cmp(&(&b.0.subject, b.0.grade_from, &b.0.title)));
+    let aids = f.lines.iter().filter(|l| l.item_id.is_none()).cloned().collect();
+    Ok(SchoolProvision { rows, total, levels, spare, aids, pupils: pupils.values().sum() })
+}
+
+/// One school's line in the district report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchoolFigures {
+    pub school_id: i64,
+    pub school: String,
+    pub total: Figures,
+    pub subjects: BTreeMap<String, Figures>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DistrictProvision {
+    /// Worst provision first; schools with no need last.
+    pub schools: Vec<SchoolFigures>,
+    pub subjects: Vec<String>,
+    pub grades: Vec<(u8, Figures)>,
+    pub levels: Vec<(&'static str, Figures)>,
+    pub total: Figures,
+}
+
+/// Provision of every school in reach: sums of need and of min(have, need) over schools.
+pub async fn district_provision(
+    db: &Db,
+    reach: &Reach,
+    year: SchoolYear,
+    today: NaiveDate,
+) -> Result<DistrictProvision> {
+    let f = Facts::read(db, reach, None, year).await?;
+    let mut grades: BTreeMap<u8, Figures> = BTreeMap::new();
+    let mut subjects: std::collections::BTreeSet<String> = Default::default();
+    let mut total = Figures::default();
+    let mut schools: Vec<SchoolFigures> = f
+        .schools
+        .iter()
+        .map(|(id, name, _)| {
+            let mut sf = SchoolFigures {
+                school_id: *id,
+                school: name.clone(),
+                total: Figures::default(),
+                subjects: BTreeMap::new(),
+            };
+            for r in f.rows(*id, &f.pupils_of(*id), today) {
+                sf.total.add(&r.figures);
+                grades.entry(r.grade).or_default().add(&r.figures);
+                sf.subjects.entry(r.subject.clone()).or_default().add(&r.figures);
+                subjects.insert(r.subject);
+            }
+            total.add(&sf.total);
+            sf
+        })
+        .collect();
+    schools.sort_by(|a, b| {
+        let key = |s: &SchoolFigures| s.total.percent().unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then_with(|| a.school.cmp(&b.school))
+    });
+    let levels = by_level(grades.iter().map(|(g, f)| (*g, f)));
+    Ok(DistrictProvision {
+        schools,
+        subjects: subjects.into_iter().collect(),
+        grades: grades.into_iter().collect(),
+        levels,
+        total,
+    })
+}
+
+/// Copies of one item at one school that need attention against the current list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceRow {
+    pub school_id: i64,
+    pub school: String,
+    pub item_id: i64,
+    pub item: Option<Listed>,
+    pub standing: Standing,
+    pub copies: i64,
+    /// Pupils whose chosen textbook this is this year.
+    pub pupils: i64,
+    /// Items of the same subject and grade in Annex 1 of the current list.
+    pub replacements: Vec<Listed>,
+}
+
+/// Copies whose item is excluded, gone from the list, or past (or near) its limit date, worst first.
+pub async fn compliance(
+    db: &Db,
+    reach: &Reach,
+    school: Option<i64>,
+    year: SchoolYear,
+    today: NaiveDate,
+) -> Result<Vec<ComplianceRow>> {
+    let f = Facts::read(db, reach, school, year).await?;
+    let current: Vec<Listed> = {
+        let mut c = db.conn().await?;
+        match fund::current_fpu_order(&mut c.ex()).await? {
+            Some(o) => {
+                fund::fpu_by_number(&mut c.ex(), o.id).await?.into_values().flatten().filter(|l| l.annex == 1).collect()
+            }
+            None => vec![],
+        }
+    };
+    let names: HashMap<i64, &str> = f.schools.iter().map(|(id, n, _)| (*id, n.as_str())).collect();
+    let mut need: HashMap<(i64, i64), i64> = HashMap::new();
+    for (id, _, _) in &f.schools {
+        for r in f.rows(*id, &f.pupils_of(*id), today) {
+            for l in r.lines {
+                *need.entry((*id, l.item)).or_default() += l.need;
+            }
+        }
+    }
+    let mut rows: Vec<ComplianceRow> = f
+        .held
+        .iter()
+        .filter_map(|(&(s, item), &copies)| {
+            let standing = f.standing(item, today);
+            let name = names.get(&s)?;
+            standing.is_problem().then(|| {
+                let it = f.items.get(&item).cloned();
+                let mut replacements: Vec<Listed> = it
+                    .as_ref()
+                    .map(|it| {
+                        current
+                            .iter()
+                            .filter(|c| {
+                                c.item_id != item
+                                    && domain::text::normalize(&c.subject) == domain::text::normalize(&it.subject)
+                                    && overlaps(c, it)
+                            })
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                replacements.sort_by(|a, b| a.number_key.cmp(&b.number_key));
+                replacements.truncate(5);
+                ComplianceRow {
+                    school_id: s,
+                    school: name.to_string(),
+                    item_id: item,
+                    item: it,
+                    standing,
+                    copies,
+                    pupils: need.get(&(s, item)).copied().unwrap_or(0),
+                    replacements,
+                }
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (std::cmp::Reverse(a.standing.severity()), a.standing.limit(), &a.school, a.item_id).cmp(&(
+            std::cmp::Reverse(b.standing.severity()),
+            b.standing.limit(),
+            &b.school,
+            b.item_id,
+        ))
+    });
+    Ok(rows)
+}
+
+fn overlaps(a: &Listed, b: &Listed) -> bool {
+    match (a.grade_from, a.grade_to, b.grade_from, b.grade_to) {
+        (Some(a1), Some(a2), Some(b1), Some(b2)) => a1 <= b2 && b1 <= a2,
+        _ => false,
+    }
+}
