@@ -77,6 +77,22 @@ enum Command {
     },
     /// A consistent copy of the SQLite database, safe while the server runs.
     Backup { file: PathBuf },
+    /// The federal list of textbooks (ФПУ).
+    Fpu {
+        #[command(subcommand)]
+        command: FpuCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FpuCommand {
+    /// Import an order's list from the ministry's spreadsheet (XLSX, or CSV in UTF-8/Windows-1251).
+    Import {
+        file: PathBuf,
+        /// The order: number and date, «№ 119 от 21.02.2024».
+        #[arg(long)]
+        order: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -218,6 +234,7 @@ async fn run() -> Result<()> {
         Command::User { command } => user(&cli, command).await?,
         Command::District { command } => district(&cli, command).await?,
         Command::Import { what, file, district } => import(&cli, *what, file, *district).await?,
+        Command::Fpu { command: FpuCommand::Import { file, order } } => fpu_import(&cli, file, order).await?,
         Command::Backup { file } => {
             if file.exists() {
                 bail!("{} already exists: choose a new file name", file.display());
@@ -330,6 +347,40 @@ async fn district(cli: &Cli, command: &DistrictCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn fpu_import(cli: &Cli, file: &PathBuf, order: &str) -> Result<()> {
+    let db = open(cli).await?;
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > 20 * 1024 * 1024 {
+        bail!(
+            "Файл «{}» больше 20 МБ: федеральный перечень занимает около 2 МБ; проверьте, тот ли это файл",
+            file.display()
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let pb = spinner("чтение перечня…");
+    let result = app::fund::import_fpu(&db, &store::audit::Actor::SYSTEM, &bytes, &name, order).await;
+    pb.finish_and_clear();
+    match result {
+        Ok(r) => {
+            println!("{}", r.summary());
+            for w in &r.warnings {
+                println!("  предупреждение: {w}");
+            }
+            Ok(())
+        }
+        Err(ImportError::Problems(p)) => {
+            eprintln!("Перечень не загружен, в базе ничего не изменилось:");
+            for x in &p {
+                eprintln!("  {x}");
+            }
+            std::process::exit(1);
+        }
+        Err(ImportError::Upload(m)) => bail!(m),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
 }
 
 async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> Result<()> {

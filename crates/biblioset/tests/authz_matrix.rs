@@ -143,6 +143,12 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /schools/{school}/fund/ksu.docx", "HOL"),
         ("GET /api/schools/{school}/provision", "HOL"),
         ("POST /api/schools/{school}/writeoffs", "HL"),
+        ("GET /schools/{school}/fund/import", "HL"),
+        ("POST /schools/{school}/fund/import", "HL"),
+        ("POST /schools/{school}/fund/import/{pending}", "HL"),
+        ("GET /schools/{school}/fund/import/template.xlsx", "HL"),
+        ("POST /schools/{school}/fund/pupils/import", "HL"),
+        ("GET /schools/{school}/fund/pupils/template.xlsx", "HL"),
         ("GET /fund", "HOS"),
         ("GET /fund/compliance", "HOS"),
         ("GET /fund/forms.xlsx", "HOS"),
@@ -217,7 +223,8 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
         .replace("{year}", &ids.year.to_string())
         .replace("{file}", "app.css")
         .replace("{user}", &ids.observer.to_string())
-        .replace("{token}", "0000");
+        .replace("{token}", "0000")
+        .replace("{pending}", "0");
     if path.contains("{line}") {
         url = url.replace("{line}", &fresh_line(app, school).await.to_string());
     }

@@ -179,3 +179,170 @@ async fn postgres() {
         librarian_edits_passport(app, "postgres").await;
     }
 }
+
+/// A holdings file: one row by number, one by title and authors alone (a sure match), one with
+/// the right title but other authors (doubtful: a person reviews it).
+fn holdings_file(dir: &std::path::Path, rows: &[(String, String, String, String, i64)]) -> PathBuf {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in
+        ["Номер в ФПУ", "Название", "Авторы", "Класс", "Год поступления", "Количество", "Цена, руб."].iter().enumerate()
+    {
+        ws.write(0, c as u16, *h).unwrap();
+    }
+    for (r, (number, title, authors, grade, copies)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write(r, 0, number.as_str()).unwrap();
+        ws.write(r, 1, title.as_str()).unwrap();
+        ws.write(r, 2, authors.as_str()).unwrap();
+        ws.write(r, 3, grade.as_str()).unwrap();
+        ws.write(r, 4, 2024).unwrap();
+        ws.write(r, 5, *copies as f64).unwrap();
+        ws.write(r, 6, "412,50").unwrap();
+    }
+    let path = dir.join("остатки.xlsx");
+    book.save(&path).unwrap();
+    path
+}
+
+async fn fund_first_start(app: TestApp, db_kind: &str) {
+    let Some((driver, chrome)) = browser_tools() else {
+        return;
+    };
+    let demo = common::demo_ids(&app).await;
+    // Three items of grade 5 in the current list, and the school's pupils in grade 5.
+    let (items, pupils5) = {
+        let mut c = app.db.conn().await.unwrap();
+        let order = store::fund::current_fpu_order(&mut c.ex()).await.unwrap().unwrap();
+        let f = store::fund::FpuFilter { grade: Some(5), annex: Some(1), ..Default::default() };
+        let items = store::fund::fpu_listed(&mut c.ex(), order.id, &f, 1, 50).await.unwrap().items;
+        let reach = store::Reach::whole_district(demo.district);
+        let pupils: i64 = store::fund::pupils_by_grade(
+            &mut c.ex(),
+            &reach,
+            Some(demo.own_school),
+            domain::SchoolYear::current().start_year(),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.1 == 5)
+        .map(|r| r.2)
+        .sum();
+        (items, pupils)
+    };
+    assert!(items.len() >= 3 && pupils5 > 0);
+    let dir = std::env::temp_dir().join(format!("biblioset-fund-{db_kind}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = holdings_file(
+        &dir,
+        &[
+            (items[0].number.clone(), String::new(), String::new(), "5".into(), 30),
+            (String::new(), items[1].title.clone(), items[1].authors.clone(), "5".into(), 12),
+            (String::new(), items[2].title.clone(), "Неизвестный А. А.".into(), "5".into(), 7),
+        ],
+    );
+
+    let b = start_browser(&driver, &chrome).await;
+    let c = &b.client;
+    c.goto(&format!("{}/", app.url)).await.unwrap();
+    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Учебный фонд")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Поступления и списания")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Ввод остатков из XLSX")).await.unwrap().click().await.unwrap();
+    assert!(body_text(c).await.contains("шаблон XLSX"));
+    c.find(Locator::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("form[data-progress] button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The third row is doubtful: the review asks which item it is.
+    if c.wait().for_element(Locator::Css("select[name=row_4]")).await.is_err() {
+        shot(c, &format!("{db_kind}-holdings-upload-failed.png")).await;
+        panic!("no review of the doubtful row: {}", body_text(c).await);
+    }
+    let text = body_text(c).await;
+    assert!(text.contains("Проверьте сопоставление") && text.contains("Неизвестный А. А."), "{text}");
+    shot(c, &format!("{db_kind}-holdings-review.png")).await;
+    c.find(Locator::Css(&format!("select[name=row_4] option[value='{}']", items[2].item_id)))
+        .await
+        .expect("the doubtful row offers the item it was made from")
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[.='Ввести остатки']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("p.ok")).await.unwrap();
+    assert!(body_text(c).await.contains("строк 3, экземпляров 49"), "{}", body_text(c).await);
+    c.find(Locator::LinkText("К обеспеченности")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table.provision")).await.unwrap();
+    let text = body_text(c).await;
+    assert!(text.contains("Обеспеченность") && text.contains("Дефицит") && text.contains("Итого"), "{text}");
+    shot(c, &format!("{db_kind}-provision.png")).await;
+    c.set_window_size(390, 844).await.unwrap();
+    shot(c, &format!("{db_kind}-phone-provision.png")).await;
+    c.set_window_size(1366, 768).await.unwrap();
+
+    // The head downloads the monitoring forms: the browser saves the file, the test reads form 3.
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Учебники")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("figure.chart svg")).await.unwrap();
+    shot(c, &format!("{db_kind}-district-provision.png")).await;
+    let downloads = dir.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let cmd = serde_json::json!({"behavior": "allow", "downloadPath": downloads.to_str().unwrap()});
+    c.issue_cmd(ChromeCommand("Browser.setDownloadBehavior", cmd)).await.unwrap();
+    c.find(Locator::Css("a[href^='/fund/forms.xlsx']")).await.unwrap().click().await.unwrap();
+    let mut saved = None;
+    for _ in 0..100 {
+        saved = std::fs::read_dir(&downloads)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
+        if saved.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved = saved.expect("the browser saved the forms");
+    use calamine::{Data, DataType, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&saved).unwrap();
+    let form3 = book.worksheet_range("Форма 3").unwrap();
+    assert_eq!(form3.get_value((2, 6)), Some(&Data::String("Учебники в наличии, шт.".into())));
+    let rows: Vec<_> = form3.rows().skip(3).collect();
+    let (total, data) = rows.split_last().unwrap();
+    assert_eq!(total[2], Data::String("ИТОГИ".into()));
+    let sum: f64 = data.iter().map(|r| r[6].as_f64().unwrap_or(0.0)).sum();
+    assert_eq!(total[6].as_f64(), Some(sum), "ИТОГИ sums the holdings column");
+    assert!(
+        data.iter().any(|r| r[1] == Data::String("МБОУ СОШ № 1".into()) && r[3] == Data::String("5".into())),
+        "the school's grade 5 is in form 3"
+    );
+    c.clone().close().await.unwrap();
+}
+
+#[derive(Debug)]
+/// A Chrome DevTools command through chromedriver's `goog/cdp/execute` (downloads go to a folder).
+struct ChromeCommand(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeCommand {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({"cmd": self.0, "params": self.1}).to_string()))
+    }
+}
+
+#[tokio::test]
+async fn fund_sqlite() {
+    fund_first_start(common::spawn(common::Kind::Sqlite).await.unwrap(), "sqlite").await;
+}
+
+#[tokio::test]
+async fn fund_postgres() {
+    if let Some(app) = common::spawn(common::Kind::Postgres).await {
+        fund_first_start(app, "postgres").await;
+    }
+}

@@ -215,3 +215,30 @@ async fn an_interrupted_backup_leaves_no_file_that_looks_whole() {
         .collect();
     assert!(leftovers.is_empty(), "no partial copy is left behind");
 }
+
+/// `biblioset fpu import` reads the ministry's layout, reports what it read, changes nothing the
+/// second time, and refuses a broken file with the row and column, storing nothing.
+#[tokio::test]
+async fn fpu_import_from_the_command_line() {
+    let d = temp_dir();
+    let data = dir_arg(&d);
+    let list = d.join("fpu.xlsx");
+    std::fs::write(&list, formats::fpu::sample_xlsx(250, 3)).unwrap();
+    let file = dir_arg(&list);
+    let (ok, out) = run(&["--data-dir", &data, "fpu", "import", &file, "--order", "№ 119 от 21.02.2024"]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("Приказ № 119 от 21.02.2024: приложение 1 —") && out.contains("заголовков разделов"), "{out}");
+    let (ok, again) = run(&["--data-dir", &data, "fpu", "import", &file, "--order", "№ 119 от 21.02.2024"]).await;
+    assert!(ok && again.contains("ничего не изменилось"), "{again}");
+    let broken = d.join("broken.csv");
+    std::fs::write(&broken, "Номер;Наименование учебника;Автор;Класс\n1.1.1.1.1.1.;Букварь;Иванов И. И.;13\n").unwrap();
+    let (ok, err) =
+        run(&["--data-dir", &data, "fpu", "import", &dir_arg(&broken), "--order", "№ 1 от 01.01.2025"]).await;
+    assert!(!ok && err.contains("строка 2") && err.contains("13"), "{err}");
+    let (ok, no_order) = run(&["--data-dir", &data, "fpu", "import", &file, "--order", "новый"]).await;
+    assert!(!ok && no_order.contains("укажите номер и дату"), "{no_order}");
+    let db = store::Db::connect(&format!("sqlite://{}/biblioset.db", data)).await.unwrap();
+    let mut c = db.conn().await.unwrap();
+    let orders = store::fund::fpu_orders(&mut c.ex()).await.unwrap();
+    assert_eq!(orders.len(), 1, "only the good file is stored, once");
+}

@@ -117,3 +117,14 @@ CREATE TABLE contingent (
     pupils BIGINT NOT NULL CHECK (pupils >= 0),
     PRIMARY KEY (school_id, school_year, grade, class_name)
 );
+
+-- An upload waiting for a person to settle doubtful matches (a school's opening holdings): the
+-- parsed rows as JSON, so the review works across server processes. Purged after a day.
+CREATE TABLE pending_imports (
+    id @ID@,
+    school_id BIGINT NOT NULL REFERENCES schools(id),
+    user_id BIGINT REFERENCES users(id),
+    created_at TIMESTAMPTZ NOT NULL,
+    file_name TEXT NOT NULL,
+    payload TEXT NOT NULL
+);

@@ -32,6 +32,7 @@ pub fn table() -> Vec<RouteDef> {
         librarians::routes(),
         fund::fpu::routes(),
         fund::school::routes(),
+        fund::opening::routes(),
         fund::district::routes(),
         audit::routes(),
         api::routes(),

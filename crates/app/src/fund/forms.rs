@@ -39,9 +39,12 @@ pub async fn monitoring_forms(db: &Db, reach: &Reach, year: SchoolYear, today: N
     let f = Facts::read(db, reach, None, year).await?;
     let next_start = rules::start_of(year.next());
     let past = year.prev();
-    let gone = {
+    let (gone, entered) = {
         let mut c = db.conn().await?;
-        fund::written_off(&mut c.ex(), reach, None, rules::start_of(past), rules::end_of(past)).await?
+        let gone = fund::written_off(&mut c.ex(), reach, None, rules::start_of(past), rules::end_of(past)).await?;
+        // Pupils already entered for next year (grade 1 is known only from the enrolment).
+        let entered = fund::pupils_by_grade(&mut c.ex(), reach, None, year.next().start_year()).await?;
+        (gone, entered)
     };
     let mut form1 = Vec::new();
     let mut form3 = Vec::new();
@@ -49,7 +52,9 @@ pub async fn monitoring_forms(db: &Db, reach: &Reach, year: SchoolYear, today: N
     for (school, name, inn) in &f.schools {
         let id = vec![text(inn.clone().unwrap_or_default()), text(name.clone())];
         let this = f.pupils_of(*school);
-        let next = rules::projected(&this, &BTreeMap::new());
+        let next_entered: BTreeMap<u8, i64> =
+            entered.iter().filter(|(s, _, _)| s == school).map(|(_, g, n)| (*g as u8, *n)).collect();
+        let next = rules::projected(&this, &next_entered);
         let now_rows = f.rows(*school, &this, today);
         let next_rows = rules::provision(&f.choices(*school), &next, &f.usable(*school, next_start));
         for (now, nx) in now_rows.iter().zip(next_rows.iter()) {

@@ -75,22 +75,8 @@ pub async fn import_fpu(
         ));
     };
     let sha = format!("{:x}", Sha256::digest(bytes));
-    {
-        let mut c = db.conn().await?;
-        let orders = fund::fpu_orders(&mut c.ex()).await?;
-        if let Some(o) = orders.iter().find(|o| o.title == title) {
-            if o.sha256 == sha {
-                let mut r: FpuReport = serde_json::from_str(&o.report).unwrap_or_default();
-                r.unchanged = true;
-                return Ok(r);
-            }
-            return Err(problem(file, format!(
-                "Приказ {title} уже загружен {} из файла «{}»; загруженные перечни не меняются. Если это другой приказ, укажите его номер и дату",
-                crate::directory::moment(o.imported_at), o.file_name)));
-        }
-        if let Some(o) = orders.iter().find(|o| o.sha256 == sha) {
-            return Err(problem(file, format!("Этот файл уже загружен как приказ {}", o.title)));
-        }
+    if let Some(r) = stored_before(db, file, &title, &sha).await? {
+        return Ok(r);
     }
     // Parsing a 2 MB sheet takes a moment of CPU: off the async workers, before any transaction.
     let owned = (bytes.to_vec(), file.to_string());
@@ -174,9 +160,42 @@ pub async fn import_fpu(
         report.excluded = before.iter().filter(|(k, a)| **a == 1 && now.get(*k).is_none_or(|n| *n != 1)).count();
     }
     let json = serde_json::to_string(&report).unwrap_or_default();
-    fund::insert_fpu_order(&mut tx.ex(), actor, &title, issued_on, file, &sha, &json, &rows).await?;
+    match fund::insert_fpu_order(&mut tx.ex(), actor, &title, issued_on, file, &sha, &json, &rows).await {
+        Ok(_) => {}
+        // The same order sent twice at once (a double click): the second is answered as if it
+        // had come after the first.
+        Err(store::Error::Fields(_)) => {
+            drop(tx);
+            return match stored_before(db, file, &title, &sha).await? {
+                Some(r) => Ok(r),
+                None => Err(problem(file, format!("Приказ {title} уже загружен"))),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    }
     tx.commit().await?;
     Ok(report)
+}
+
+/// An order of this title or this file already stored: the same file under the same title
+/// changed nothing (its stored report, marked unchanged); anything else is refused.
+async fn stored_before(db: &Db, file: &str, title: &str, sha: &str) -> Result<Option<FpuReport>, ImportError> {
+    let mut c = db.conn().await?;
+    let orders = fund::fpu_orders(&mut c.ex()).await?;
+    if let Some(o) = orders.iter().find(|o| o.title == title) {
+        if o.sha256 == sha {
+            let mut r: FpuReport = serde_json::from_str(&o.report).unwrap_or_default();
+            r.unchanged = true;
+            return Ok(Some(r));
+        }
+        return Err(problem(file, format!(
+            "Приказ {title} уже загружен {} из файла «{}»; загруженные перечни не меняются. Если это другой приказ, укажите его номер и дату",
+            crate::directory::moment(o.imported_at), o.file_name)));
+    }
+    if let Some(o) = orders.iter().find(|o| o.sha256 == sha) {
+        return Err(problem(file, format!("Этот файл уже загружен как приказ {}", o.title)));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -4,10 +4,12 @@
 
 mod forms;
 mod fpu;
+mod opening;
 mod reports;
 
 pub use forms::*;
 pub use fpu::*;
+pub use opening::*;
 pub use reports::*;
 
 use chrono::{Datelike, NaiveDate};
@@ -27,7 +29,7 @@ const MAX_NOTE: usize = 1000;
 const MAX_COPIES: i64 = 100_000;
 
 /// Refuses unless the caller may change this school's fund.
-async fn may_change(ex: &mut Ex<'_>, reach: &Reach, school_id: i64) -> Result<()> {
+pub(crate) async fn may_change(ex: &mut Ex<'_>, reach: &Reach, school_id: i64) -> Result<()> {
     let p = parties_in_reach(ex, reach, Kind::School, school_id).await?;
     if reach.may_write(&p) {
         Ok(())

@@ -84,6 +84,40 @@ pub async fn add_curriculum_line(ex: &mut Ex<'_>, actor: &Actor, l: &NewLine) ->
     Ok(id)
 }
 
+/// Rows per multi-row INSERT of curriculum lines: 8 values each, far below both bind limits.
+const CHUNK: usize = 500;
+
+/// Adds many lines of the choice at once: multi-row INSERTs and one audit entry, for
+/// bulk loads (the regional benchmark's generator, `crates/biblioset/benches/fund.rs`). Lines
+/// already there stay; returns the number added. The caller has checked the lines as
+/// [`add_curriculum_line`]'s callers do.
+pub async fn insert_curriculum(ex: &mut Ex<'_>, actor: &Actor, lines: &[NewLine]) -> Result<u64, Error> {
+    let mut n = 0;
+    for chunk in lines.chunks(CHUNK) {
+        n += exec!(ex, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO curriculum (school_id, school_year, grade, subject, item_id, aid, line_key, share) ");
+            q.push_values(chunk, |mut b, l| {
+                b.push_bind(l.school_id).push_bind(l.year as i64).push_bind(l.grade as i64).push_bind(&l.subject)
+                    .push_bind(l.item_id).push_bind(&l.aid).push_bind(line_key(l.item_id, &l.aid)).push_bind(l.share as i64);
+            });
+            q.push(" ON CONFLICT (school_id, school_year, grade, subject, line_key) DO NOTHING");
+            q.build().execute(c).await
+        })?;
+    }
+    let change = Change {
+        action: "create",
+        entity: "curriculum",
+        entity_id: None,
+        district_id: actor.district_id,
+        summary: format!("УМК: добавлено строк: {n}"),
+        before: None,
+        after: None,
+    };
+    audit::record(ex, actor, change).await?;
+    Ok(n)
+}
+
 /// Removes a line of a school's choice; false when there is no such line of that school.
 pub async fn delete_curriculum_line(ex: &mut Ex<'_>, actor: &Actor, school_id: i64, id: i64) -> Result<bool, Error> {
     let n = exec!(ex, c => sqlx::query("DELETE FROM curriculum WHERE id = $1 AND school_id = $2")

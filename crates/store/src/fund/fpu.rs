@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::audit::{self, Actor, Change};
-use crate::{exec, now, on, Error, Ex, Page};
+use crate::{exec, now, on, Error, Ex, OrTaken, Page};
 
 /// An order's list, as imported.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -104,7 +104,8 @@ pub async fn fpu_order_by_title(ex: &mut Ex<'_>, title: &str) -> Result<Option<F
 const CHUNK: usize = 400;
 
 /// Stores an order's whole list: new books become items, every row a listing of this order.
-/// Rows with the same identity (the caller has warned of them) keep the first.
+/// Rows with the same identity (the caller has warned of them) keep the first. An order of the
+/// same title stored meanwhile is `Error::Fields` (field `order`).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_fpu_order(
     ex: &mut Ex<'_>,
@@ -121,7 +122,9 @@ pub async fn insert_fpu_order(
         "INSERT INTO fpu_orders (title, issued_on, file_name, sha256, imported_at, imported_by, report)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
         .bind(title).bind(issued_on).bind(file_name).bind(sha256).bind(at).bind(actor.user_id).bind(report)
-        .fetch_one(c).await)?;
+        .fetch_one(c).await)
+    // Two imports of one order at once: the title's constraint stops the second.
+    .or_taken("order", format!("Приказ {title} уже загружен"))?;
     let mut seen = std::collections::HashSet::new();
     let rows: Vec<(&NewListing, String)> =
         rows.iter().map(|r| (r, r.ident())).filter(|(_, id)| seen.insert(id.clone())).collect();

@@ -286,3 +286,38 @@ pub async fn balance_on(ex: &mut Ex<'_>, reach: &Reach, school_id: i64, day: Nai
         .bind(reach.school()).fetch_one(c).await)?;
     Ok((copies - out, value - out_value))
 }
+
+/// Keeps parsed rows of an upload until a person settles its doubtful matches.
+pub async fn save_pending(
+    ex: &mut Ex<'_>,
+    school_id: i64,
+    user_id: Option<i64>,
+    file_name: &str,
+    payload: &str,
+) -> Result<i64, Error> {
+    let (id,): (i64,) = on!(ex, c => sqlx::query_as(
+        "INSERT INTO pending_imports (school_id, user_id, created_at, file_name, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(school_id).bind(user_id).bind(now()).bind(file_name).bind(payload).fetch_one(c).await)?;
+    Ok(id)
+}
+
+/// A pending upload of this school by this account, younger than a day: (file name, payload).
+pub async fn pending(
+    ex: &mut Ex<'_>,
+    id: i64,
+    school_id: i64,
+    user_id: Option<i64>,
+) -> Result<Option<(String, String)>, Error> {
+    let since = now() - chrono::Duration::days(1);
+    Ok(on!(ex, c => sqlx::query_as(
+        "SELECT file_name, payload FROM pending_imports WHERE id = $1 AND school_id = $2 AND (user_id = $3 OR (user_id IS NULL AND $3 IS NULL)) AND created_at > $4")
+        .bind(id).bind(school_id).bind(user_id).bind(since).fetch_optional(c).await)?)
+}
+
+/// Removes a pending upload (taken or abandoned) and every one older than a day.
+pub async fn drop_pending(ex: &mut Ex<'_>, id: i64) -> Result<(), Error> {
+    let since = now() - chrono::Duration::days(1);
+    exec!(ex, c => sqlx::query("DELETE FROM pending_imports WHERE id = $1 OR created_at <= $2")
+        .bind(id).bind(since).execute(c).await)?;
+    Ok(())
+}

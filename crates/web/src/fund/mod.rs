@@ -3,6 +3,7 @@
 
 pub mod district;
 pub mod fpu;
+pub mod opening;
 pub mod school;
 
 use domain::SchoolYear;

@@ -71,7 +71,13 @@ pub struct Head {
 }
 
 impl Head {
-    async fn of(st: &AppState, reach: &Reach, school: i64, year: SchoolYear, tab: &'static str) -> Result<Head> {
+    pub(crate) async fn of(
+        st: &AppState,
+        reach: &Reach,
+        school: i64,
+        year: SchoolYear,
+        tab: &'static str,
+    ) -> Result<Head> {
         let mut c = st.db.conn().await?;
         let s = directory::get_school(&mut c.ex(), reach, school).await?;
         Ok(Head { school: s, year, tab, can_edit: may_edit(reach, school) })
