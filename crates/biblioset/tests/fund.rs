@@ -808,3 +808,67 @@ on_both!(form_3_projects_next_year_from_the_pupils_entered_for_it, |app| {
         assert_eq!(number(&r[col]), 40.0, "grade 1 next year as entered, like the pupils page says: {r:?}");
     }
 });
+
+/// A holdings file with the template's headers.
+fn holdings_xlsx(rows: &[[&str; 7]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in
+        ["Номер в ФПУ", "Название", "Авторы", "Класс", "Год поступления", "Количество", "Цена, руб."].iter().enumerate()
+    {
+        ws.write(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+// The opening holdings: a bad file is refused whole with every problem named by row and column;
+// a good one (by number) is written as one «ввод остатков» receipt.
+on_both!(opening_holdings_refuse_a_bad_file_whole, |app| {
+    let demo = common::demo_ids(&app).await;
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    let item = unheld(&app, &demo, 6, &[]).await;
+    let other = unheld(&app, &demo, 6, &[item.item_id]).await;
+    let path = format!("/schools/{}/fund/import", demo.own_school);
+    let before = fund_rows(&app).await;
+    let bad = holdings_xlsx(&[
+        [&item.number, "", "", "6", "2023", "10", "350"],
+        [&other.number, "", "", "13", "2023", "5", ""],
+        [&other.number, "", "", "6", "2023", "-5", ""],
+        ["9.9.9.9.9.", "", "", "6", "2023", "5", ""],
+        [&item.number, "", "", "6", "2023", "10", "350"],
+        ["", "", "", "6", "2023", "5", ""],
+    ]);
+    let r = lib.post_file(&path, "остатки.xlsx", bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    for expect in [
+        "в фонде ничего не изменилось",
+        "строка 3, столбец D («Класс»): класс «13»",
+        "строка 4, столбец F («Количество»): количество -5",
+        "строка 5, столбец A («Номер в ФПУ»): учебника с номером 9.9.9.9.9. для 6 класса нет в действующем перечне",
+        "строка 6, столбец F («Количество»): строка повторяет строку 2",
+        "строка 7, столбец A («Номер в ФПУ»): укажите номер учебника в ФПУ или его название",
+    ] {
+        assert!(page.contains(expect), "«{expect}» missing in:\n{page}");
+    }
+    assert_eq!(fund_rows(&app).await, before, "nothing is written");
+    let r = lib.post_file(&path, "пустой.xlsx", Vec::new()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("пуст"));
+
+    let good = holdings_xlsx(&[
+        [&item.number, "", "", "6", "2022", "17", "412,50"],
+        [&other.number, "", "", "6", "", "3", ""],
+    ]);
+    let r = lib.post_file(&path, "остатки.xlsx", good).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("строк 2, экземпляров 20"));
+    let has = held(&app, &demo, demo.own_school).await;
+    assert_eq!((has.get(&item.item_id), has.get(&other.item_id)), (Some(&17), Some(&3)));
+    assert_eq!(fund_rows(&app).await[0], before[0] + 1, "one receipt document");
+});

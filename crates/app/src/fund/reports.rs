@@ -102,6 +102,8 @@ pub struct ItemLine {
     /// Every copy the school holds, usable or not.
     pub held: i64,
     pub standing: Standing,
+    /// The batches the copies came in, oldest first: year received, copies left, document.
+    pub batches: Vec<(i64, i64, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +145,16 @@ pub async fn school_provision(
     today: NaiveDate,
 ) -> Result<SchoolProvision> {
     let f = Facts::read(db, reach, Some(school), year).await?;
+    let mut batches: HashMap<i64, Vec<(i64, i64, String)>> = HashMap::new();
+    {
+        let mut c = db.conn().await?;
+        for b in fund::batches(&mut c.ex(), reach, school, None).await? {
+            if b.left() > 0 {
+                let doc = format!("№ {} от {}", b.doc_number, domain::dates::format(b.doc_date));
+                batches.entry(b.item_id).or_default().push((b.year, b.left(), doc));
+            }
+        }
+    }
     let pupils = f.pupils_of(school);
     let rows = f.rows(school, &pupils, today);
     let mut total = Figures::default();
@@ -161,6 +173,7 @@ pub async fn school_provision(
                     have: l.have,
                     held: f.held.get(&(school, l.item)).copied().unwrap_or(0),
                     standing: f.standing(l.item, today),
+                    batches: batches.get(&l.item).cloned().unwrap_or_default(),
                 })
                 .collect();
             ProvisionRow { grade: r.grade, subject: r.subject, figures: r.figures, lines }

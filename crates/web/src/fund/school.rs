@@ -634,6 +634,21 @@ pub struct CompliancePage {
     pub year: SchoolYear,
 }
 
+impl CompliancePage {
+    fn copies(&self, severity: u8) -> i64 {
+        self.rows.iter().filter(|r| r.standing.severity() == severity).map(|r| r.copies).sum()
+    }
+    fn pupils(&self) -> i64 {
+        self.rows.iter().map(|r| r.pupils).sum()
+    }
+    fn schools(&self) -> usize {
+        let mut s: Vec<i64> = self.rows.iter().map(|r| r.school_id).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len()
+    }
+}
+
 pub async fn compliance(
     State(st): State<AppState>,
     ctx: Ctx,
