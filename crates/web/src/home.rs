@@ -79,6 +79,8 @@ struct Dashboard {
     users: i64,
     today: chrono::NaiveDate,
     notice: String,
+    /// Textbook provision of the district (head, observer) or of the librarian's school.
+    provision: Option<domain::fund::Figures>,
 }
 
 pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Html<String>> {
@@ -101,6 +103,7 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         users: 0,
         today: domain::clock::today(),
         notice: user.0.notice.clone(),
+        provision: None,
     };
     if user.role() == Role::Admin {
         d.districts = directory::list_districts(&mut c.ex()).await?.len() as i64;
@@ -128,5 +131,13 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         d.own_passport_draft = passport.is_none_or(|p| p.state() == directory::PassportState::Draft);
         d.own_record = directory::librarian_of_user(&mut c.ex(), &reach).await?;
     }
+    drop(c);
+    let today = d.today;
+    d.provision = Some(match (user.role(), user.0.school_id) {
+        (Role::Librarian, Some(school)) => {
+            app::fund::school_provision(&st.db, &reach, school, year, today).await?.total
+        }
+        _ => app::fund::district_provision(&st.db, &reach, year, today).await?.total,
+    });
     Ok(Html(d.render()?))
 }
