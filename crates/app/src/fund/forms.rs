@@ -36,7 +36,7 @@ fn reason_of(this: i64, next: i64, lost: bool, worn: bool) -> &'static str {
 
 /// Forms 1, 3 and 4 for every school in reach, one sheet each, rows by school, subject and grade.
 pub async fn monitoring_forms(db: &Db, reach: &Reach, year: SchoolYear, today: NaiveDate) -> Result<Vec<u8>> {
-    let f = Facts::read(db, reach, None, year).await?;
+    let f = Facts::read(db, reach, None, year, false).await?;
     let next_start = rules::start_of(year.next());
     let past = year.prev();
     let (gone, entered) = {
@@ -56,8 +56,13 @@ pub async fn monitoring_forms(db: &Db, reach: &Reach, year: SchoolYear, today: N
             entered.iter().filter(|(s, _, _)| s == school).map(|(_, g, n)| (*g as u8, *n)).collect();
         let next = rules::projected(&this, &next_entered);
         let now_rows = f.rows(*school, &this, today);
+        // Every copy on the shelves, given out to the grades as provision gives them (a 10–11 book
+        // counted once, not in both grades).
+        let on_shelves: std::collections::HashMap<i64, i64> =
+            f.held.iter().filter(|((s, _), _)| s == school).map(|((_, i), n)| (*i, *n)).collect();
+        let held_rows = rules::provision(&f.choices(*school), &this, &on_shelves);
         let next_rows = rules::provision(&f.choices(*school), &next, &f.usable(*school, next_start));
-        for (now, nx) in now_rows.iter().zip(next_rows.iter()) {
+        for ((now, nx), shelf) in now_rows.iter().zip(next_rows.iter()).zip(held_rows.iter()) {
             let lost = gone
                 .iter()
                 .any(|w| w.school_id == *school && w.reason == "lost" && now.lines.iter().any(|l| l.item == w.item_id));
@@ -84,7 +89,10 @@ pub async fn monitoring_forms(db: &Db, reach: &Reach, year: SchoolYear, today: N
                 nx.lines.iter().filter(|l| !rules::usable_on(f.limit(l.item), next_start)).collect();
             if !ending.is_empty() {
                 let pupils: i64 = ending.iter().map(|l| l.need).sum();
-                let held: i64 = ending.iter().map(|l| f.held.get(&(*school, l.item)).copied().unwrap_or(0)).sum();
+                let held: i64 = ending
+                    .iter()
+                    .map(|l| shelf.lines.iter().filter(|x| x.item == l.item).map(|x| x.have).sum::<i64>())
+                    .sum();
                 let mut row = id.clone();
                 row.extend([
                     text(now.subject.clone()),
@@ -206,7 +214,13 @@ pub async fn ksu(db: &Db, reach: &Reach, school: i64, year: SchoolYear) -> Resul
     let (from, to) = (rules::start_of(year), rules::end_of(year));
     let mut c = db.conn().await?;
     let s = store::directory::get_school(&mut c.ex(), reach, school).await?;
-    let receipts = fund::receipts(&mut c.ex(), reach, school, from, to).await?;
+    // Opening stock entered at the first start was there before: it is part of the balance at the
+    // start (store::fund::balance_on), not a receipt of the year.
+    let receipts: Vec<Receipt> = fund::receipts(&mut c.ex(), reach, school, from, to)
+        .await?
+        .into_iter()
+        .filter(|r| r.source != "opening")
+        .collect();
     let lines: Vec<WrittenOff> = fund::written_off(&mut c.ex(), reach, Some(school), from, to).await?;
     let mut disposals: Vec<Disposal> = Vec::new();
     for l in lines {

@@ -106,17 +106,19 @@ pub async fn import_fpu(
             until_text: it.until_text,
         };
         match at.get(&l.ident()) {
-            // The same book twice: when one row is in Annex 2 it carries the limit date and wins.
+            // The same book twice: a row of Annex 1 wins, since the book is then in force (the
+            // Annex 2 row is usually an older edition printed under the same title).
             Some(&i) => {
+                let wins = l.annex < rows[i].annex;
                 warnings.push(format!(
                     "Файл «{file}», строка {}: учебник «{}» ({}) уже есть в строке {} — учтена строка {}",
                     l.row,
                     l.title,
                     l.grades,
                     rows[i].row,
-                    if l.annex > rows[i].annex { l.row } else { rows[i].row }
+                    if wins { l.row } else { rows[i].row }
                 ));
-                if l.annex > rows[i].annex {
+                if wins {
                     rows[i] = l;
                 }
             }
@@ -155,6 +157,15 @@ pub async fn import_fpu(
         _ => HashMap::new(),
     };
     if !before.is_empty() {
+        // Each order is stored as the whole list; a file of amendments only would exclude all the
+        // rest. Say so when the list shrinks to less than half.
+        if rows.len() * 2 < before.len() {
+            report.warnings.insert(0, format!(
+                "В файле {} позиций, а в действующем перечне {}: загружайте перечень целиком (в редакции приказа), а не только изменения — иначе всё, чего нет в файле, считается исключённым",
+                rows.len(),
+                before.len()
+            ));
+        }
         let now: HashMap<String, u8> = rows.iter().map(|r| (r.ident(), r.annex)).collect();
         report.added = now.iter().filter(|(k, a)| **a == 1 && !before.contains_key(*k)).count();
         report.excluded = before.iter().filter(|(k, a)| **a == 1 && now.get(*k).is_none_or(|n| *n != 1)).count();

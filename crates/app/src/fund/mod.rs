@@ -123,21 +123,30 @@ pub async fn add_receipt(db: &Db, reach: &Reach, school_id: i64, input: &Receipt
                 continue;
             }
             let f = |k: &str| format!("lines[{i}].{k}");
+            let line = i + 1;
             let item_id = match text::clean(&l.item_id).parse::<i64>() {
                 Ok(id) if !fund::fpu_items(&mut c.ex(), &[id]).await?.is_empty() => id,
                 _ => {
-                    e.add(&f("item_id"), "Учебник: выберите учебник из федерального перечня");
+                    e.add(&f("item_id"), format!("Строка {line}: выберите учебник из федерального перечня"));
                     0
                 }
             };
             let n = copies(&l.copies, &f("copies"), &mut e);
+            if n == 0 {
+                if let Some(last) = e.0.last_mut() {
+                    last.message = format!("Строка {line}: {}", last.message);
+                }
+            }
             let price = if text::clean(&l.price).is_empty() {
                 0
             } else {
                 parse_rubles(&l.price).unwrap_or_else(|| {
                     e.add(
                         &f("price"),
-                        format!("Цена: «{}» — нужна сумма в рублях, например 450,50", text::clean(&l.price)),
+                        format!(
+                            "Строка {line}, цена: «{}» — нужна сумма в рублях, например 450,50",
+                            text::clean(&l.price)
+                        ),
                     );
                     0
                 })
@@ -146,7 +155,7 @@ pub async fn add_receipt(db: &Db, reach: &Reach, school_id: i64, input: &Receipt
                 (Ok(y), Some(d)) if (1990..=d.year()).contains(&y) => y,
                 (Err(_), Some(d)) if text::clean(&l.year).is_empty() => d.year(),
                 (_, Some(d)) => {
-                    e.add(&f("year"), format!("Год поступления: от 1990 до {}", d.year()));
+                    e.add(&f("year"), format!("Строка {line}, год поступления: от 1990 до {}", d.year()));
                     0
                 }
                 _ => 0,
@@ -284,6 +293,19 @@ pub async fn add_curriculum_line(
     }
     if subject.is_empty() {
         e.add("subject", "Предмет: укажите");
+    }
+    if let (Some(g), false) = (grade, subject.is_empty()) {
+        // Groups share a grade: their per cents cannot add up to more than the whole grade.
+        let mut c = db.conn().await?;
+        let taken: i64 = fund::curriculum(&mut c.ex(), reach, Some(school_id), year.start_year())
+            .await?
+            .iter()
+            .filter(|l| l.grade == g as i64 && text::normalize(&l.subject) == text::normalize(&subject))
+            .map(|l| l.share)
+            .sum();
+        if taken + share as i64 > 100 {
+            e.add("share", format!("Доля: для предмета «{subject}» в этом классе уже выбрано {taken} % обучающихся, вместе с {share} % будет больше 100 %"));
+        }
     }
     if !e.is_empty() {
         return Err(Error::Fields(e));

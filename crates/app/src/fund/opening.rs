@@ -115,8 +115,15 @@ pub async fn import_holdings(
         xlsx::Limits { max_rows: MAX_HOLDING_ROWS as u32 + 1, max_part_bytes: 64 * 1024 * 1024, ..Default::default() };
     let t =
         xlsx::read_table_limited(bytes, file, HOLDINGS_COLUMNS, &limits).map_err(|p| ImportError::Problems(vec![p]))?;
+    let sum = checksum(bytes);
     let listed: Vec<Listed> = {
         let mut c = db.conn().await?;
+        if let Some(day) = fund::opening_from(&mut c.ex(), school, &sum).await? {
+            return Err(ImportError::Upload(format!(
+                "Остатки из этого файла уже введены {}: повторная загрузка удвоила бы фонд. Исправления вносите поступлениями и списаниями",
+                domain::dates::format(day)
+            )));
+        }
         let order = fund::current_fpu_order(&mut c.ex()).await?.ok_or_else(|| {
             ImportError::Problems(vec![Problem {
                 file: file.into(),
@@ -126,16 +133,35 @@ pub async fn import_holdings(
                 message: "Федеральный перечень учебников ещё не загружен: учебники не с чем сопоставить".into(),
             }])
         })?;
-        fund::fpu_by_number(&mut c.ex(), order.id).await?.into_values().flatten().collect()
+        // Textbooks of earlier orders too: a school's shelves hold books long gone from the list,
+        // and compliance must see them. The list in force comes first.
+        let mut all: Vec<Listed> = fund::fpu_by_number(&mut c.ex(), order.id).await?.into_values().flatten().collect();
+        let current: std::collections::HashSet<i64> = all.iter().map(|l| l.item_id).collect();
+        all.extend(fund::fpu_latest(&mut c.ex()).await?.into_iter().filter(|l| !current.contains(&l.item_id)));
+        all
     };
     let rows = match_rows(&t, &listed)?;
     if rows.iter().any(|r| r.item.is_none()) {
-        let payload = serde_json::to_string(&rows).map_err(|e| store::Error::Config(e.to_string()))?;
+        let payload = serde_json::to_string(&Pending { checksum: sum.clone(), rows: rows.clone() })
+            .map_err(|e| store::Error::Config(e.to_string()))?;
         let mut c = db.conn().await?;
         let pending = fund::save_pending(&mut c.ex(), school, reach.user(), file, &payload).await?;
         return Ok(Opening::Review { pending, rows });
     }
-    write_holdings(db, reach, school, file, &rows).await
+    write_holdings(db, reach, school, file, &sum, &rows, None).await
+}
+
+/// What a pending upload keeps: the file's checksum and its matched rows.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    checksum: String,
+    rows: Vec<OpeningRow>,
+}
+
+/// The file's SHA-256, short: written into the receipt's note so the same file is not loaded twice.
+fn checksum(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))[..16].to_string()
 }
 
 /// Settles a pending upload's doubtful rows with the person's choices (row → item) and writes it.
@@ -152,7 +178,8 @@ pub async fn settle_holdings(
             "Эта загрузка уже завершена или устарела (хранится сутки): загрузите файл снова".into(),
         ))?
     };
-    let mut rows: Vec<OpeningRow> = serde_json::from_str(&payload).map_err(|e| store::Error::Config(e.to_string()))?;
+    let Pending { checksum: sum, mut rows } =
+        serde_json::from_str(&payload).map_err(|e| store::Error::Config(e.to_string()))?;
     let mut problems = Vec::new();
     for r in rows.iter_mut().filter(|r| r.item.is_none()) {
         match choices.get(&r.row) {
@@ -169,18 +196,19 @@ pub async fn settle_holdings(
     if !problems.is_empty() {
         return Err(ImportError::Problems(problems));
     }
-    let out = write_holdings(db, reach, school, &file, &rows).await?;
-    let mut c = db.conn().await?;
-    fund::drop_pending(&mut c.ex(), pending).await?;
-    Ok(out)
+    write_holdings(db, reach, school, &file, &sum, &rows, Some(pending)).await
 }
 
+/// Writes the rows as one «ввод остатков» receipt; a pending upload is taken in the same
+/// transaction, so a second click on «Ввести остатки» finds it gone and writes nothing.
 async fn write_holdings(
     db: &Db,
     reach: &Reach,
     school: i64,
     file: &str,
+    sum: &str,
     rows: &[OpeningRow],
+    pending: Option<i64>,
 ) -> Result<Opening, ImportError> {
     let today = domain::clock::today();
     let batches: Vec<NewBatch> = rows
@@ -193,11 +221,19 @@ async fn write_holdings(
         doc_number: format!("Ввод остатков {}", domain::dates::format(today)),
         doc_date: today,
         source: "opening".into(),
-        note: format!("Из файла «{file}»"),
+        note: format!("Из файла «{file}» (контрольная сумма {sum})"),
         batches,
     };
     let mut tx = db.begin().await?;
     may_change(&mut tx.ex(), reach, school).await?;
+    if let Some(p) = pending {
+        if !fund::take_pending(&mut tx.ex(), p).await? {
+            return Err(ImportError::Upload("Эти остатки уже введены".into()));
+        }
+    }
+    if fund::opening_from(&mut tx.ex(), school, sum).await?.is_some() {
+        return Err(ImportError::Upload("Остатки из этого файла уже введены".into()));
+    }
     fund::insert_receipt(&mut tx.ex(), &reach.actor(), &receipt).await?;
     tx.commit().await?;
     Ok(Opening::Written { rows: rows.len(), copies })
@@ -225,27 +261,25 @@ fn match_rows(t: &Table, listed: &[Listed]) -> Result<Vec<OpeningRow>, ImportErr
                 problems.push(at(k, "слишком длинное значение (больше 500 знаков)".into()));
             }
         }
-        let grade = if grade_s.is_empty() {
-            None
-        } else {
-            match parse_grade(&grade_s) {
-                Some(g) => Some(g),
-                None => {
-                    problems.push(at("grade", format!("класс «{grade_s}» — допустимы 1–11, 12 и «1 доп.»")));
-                    continue;
-                }
-            }
+        // Every problem of the row is named, not only the first.
+        let before = problems.len();
+        let grade = match grade_s.as_str() {
+            "" => None,
+            g => parse_grade(g).or_else(|| {
+                problems.push(at("grade", format!("класс «{grade_s}» — допустимы 1–11, 12 и «1 доп.»")));
+                None
+            }),
         };
         let copies_s = text::clean(&r.get("copies")).replace(' ', "");
         let copies = match copies_s.parse::<i64>() {
             Ok(n) if (1..=100_000).contains(&n) => n,
             Ok(n) => {
                 problems.push(at("copies", format!("количество {n} — нужно целое число от 1 до 100 000")));
-                continue;
+                0
             }
             Err(_) => {
                 problems.push(at("copies", format!("количество «{copies_s}» — нужно целое число")));
-                continue;
+                0
             }
         };
         let year_s = text::clean(&r.get("year"));
@@ -254,23 +288,21 @@ fn match_rows(t: &Table, listed: &[Listed]) -> Result<Vec<OpeningRow>, ImportErr
             Ok(y) if (1990..=this_year).contains(&y) => y,
             _ => {
                 problems.push(at("year", format!("год поступления «{year_s}» — от 1990 до {this_year}")));
-                continue;
+                this_year
             }
         };
         let price_s = text::clean(&r.get("price"));
-        let price = if price_s.is_empty() {
-            0
-        } else {
-            match parse_rubles(&price_s) {
-                Some(p) => p,
-                None => {
-                    problems.push(at("price", format!("цена «{price_s}» — нужна сумма в рублях, например 450,50")));
-                    continue;
-                }
-            }
+        let price = match price_s.as_str() {
+            "" => 0,
+            p => parse_rubles(p).unwrap_or_else(|| {
+                problems.push(at("price", format!("цена «{price_s}» — нужна сумма в рублях, например 450,50")));
+                0
+            }),
         };
         if number.is_empty() && title.is_empty() {
             problems.push(at("number", "укажите номер учебника в ФПУ или его название".into()));
+        }
+        if problems.len() > before {
             continue;
         }
         let fits = |l: &Listed| {

@@ -275,6 +275,17 @@ pub async fn fpu_standings(
     Ok(out)
 }
 
+/// Every item as its newest order lists it.
+pub async fn fpu_latest(ex: &mut Ex<'_>) -> Result<Vec<Listed>, Error> {
+    let sql = format!(
+        "SELECT {LISTED} FROM fpu_listings l JOIN fpu_items i ON i.id = l.item_id JOIN fpu_orders o ON o.id = l.order_id
+         ORDER BY o.issued_on DESC, o.id DESC"
+    );
+    let rows: Vec<Listed> = on!(ex, c => sqlx::query_as(&sql).fetch_all(c).await)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows.into_iter().filter(|l| seen.insert(l.item_id)).collect())
+}
+
 /// Items by id, as the current order lists them when it does, else as last listed.
 pub async fn fpu_items(ex: &mut Ex<'_>, item_ids: &[i64]) -> Result<HashMap<i64, Listed>, Error> {
     let mut out: HashMap<i64, (NaiveDate, i64, Listed)> = HashMap::new();

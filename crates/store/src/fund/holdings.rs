@@ -180,8 +180,10 @@ pub async fn insert_writeoff(
     for line in lines {
         let mut need = line.copies;
         let ids: Vec<(i64,)> = on!(ex, c => sqlx::query_as(
-            "SELECT id FROM fund_batches WHERE school_id = $1 AND item_id = $2 AND copies > written_off ORDER BY year, id")
-            .bind(school_id).bind(line.item_id).fetch_all(c).await)?;
+            "SELECT b.id FROM fund_batches b JOIN fund_receipts r ON r.id = b.receipt_id
+             WHERE b.school_id = $1 AND b.item_id = $2 AND b.copies > b.written_off AND (r.doc_date <= $3 OR r.source = 'opening')
+             ORDER BY b.year, b.id")
+            .bind(school_id).bind(line.item_id).bind(act_date).fetch_all(c).await)?;
         for (batch,) in ids {
             while need > 0 {
                 let (left,): (i64,) = on!(ex, c => sqlx::query_as("SELECT copies - written_off FROM fund_batches WHERE id = $1")
@@ -204,9 +206,15 @@ pub async fn insert_writeoff(
             }
         }
         if need > 0 {
+            let title = super::fpu_items(ex, &[line.item_id])
+                .await?
+                .remove(&line.item_id)
+                .map(|l| format!("«{}» ({} кл.)", l.title, l.grades))
+                .unwrap_or_default();
             return Err(Error::Invalid(format!(
-                "Списать {} экз. нельзя: в фонде школы их только {}",
+                "Списать {} экз. {title} нельзя: в фонде школы на {} их только {}",
                 line.copies,
+                domain::dates::format(act_date),
                 line.copies - need
             )));
         }
@@ -268,7 +276,7 @@ pub async fn written_off(
 pub async fn balance_on(ex: &mut Ex<'_>, reach: &Reach, school_id: i64, day: NaiveDate) -> Result<(i64, i64), Error> {
     let sql = format!(
         "SELECT {}, {} FROM fund_batches b JOIN fund_receipts r ON r.id = b.receipt_id
-         WHERE b.school_id = $1 AND r.doc_date <= $2 AND {}",
+         WHERE b.school_id = $1 AND (r.doc_date <= $2 OR r.source = 'opening') AND {}",
         sum("b.copies"),
         sum("b.copies * b.price"),
         in_reach("b.school_id", "$3", "$4")
@@ -312,6 +320,20 @@ pub async fn pending(
     Ok(on!(ex, c => sqlx::query_as(
         "SELECT file_name, payload FROM pending_imports WHERE id = $1 AND school_id = $2 AND (user_id = $3 OR (user_id IS NULL AND $3 IS NULL)) AND created_at > $4")
         .bind(id).bind(school_id).bind(user_id).bind(since).fetch_optional(c).await)?)
+}
+
+/// Takes a pending upload: true when this call removed it (a second click finds it gone).
+pub async fn take_pending(ex: &mut Ex<'_>, id: i64) -> Result<bool, Error> {
+    let n = exec!(ex, c => sqlx::query("DELETE FROM pending_imports WHERE id = $1").bind(id).execute(c).await)?;
+    Ok(n == 1)
+}
+
+/// The date of a school's opening-stock receipt made from a file with this checksum, if any.
+pub async fn opening_from(ex: &mut Ex<'_>, school_id: i64, checksum: &str) -> Result<Option<NaiveDate>, Error> {
+    let r: Option<(NaiveDate,)> = on!(ex, c => sqlx::query_as(
+        "SELECT doc_date FROM fund_receipts WHERE school_id = $1 AND source = 'opening' AND note LIKE $2 LIMIT 1")
+        .bind(school_id).bind(format!("%{checksum}%")).fetch_optional(c).await)?;
+    Ok(r.map(|r| r.0))
 }
 
 /// Removes a pending upload (taken or abandoned) and every one older than a day.
