@@ -12,7 +12,7 @@
 //!   cargo bench -p biblioset --bench fund
 //!   BENCH_SCHOOLS=600 BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p biblioset --bench fund
 //!
-//! Or `bash bench/fund.sh`, which runs both.
+//! Or `bash bench/fund.sh`, which runs both. `BENCH_KEEP=1` keeps the region's databases.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,6 +102,9 @@ fn env_usize(name: &str, default: usize) -> Result<usize> {
 
 async fn run() -> Result<()> {
     domain::clock::set_zone(domain::clock::parse_zone("Europe/Moscow").context("time zone")?);
+    if let Ok(url) = std::env::var("BENCH_DB") {
+        return reports_only(&url).await;
+    }
     let schools = env_usize("BENCH_SCHOOLS", 2_000)?;
     let pg = std::env::var("BENCH_POSTGRES_URL").ok().filter(|s| !s.is_empty());
     let work = std::env::temp_dir().join(format!("biblioset-bench-{}", std::process::id()));
@@ -125,7 +128,9 @@ async fn run() -> Result<()> {
         Ok::<(), anyhow::Error>(())
     }
     .await;
-    let _ = std::fs::remove_dir_all(&work);
+    if !keep() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     print_table(&lines);
     println!();
     for n in &notes {
@@ -311,6 +316,20 @@ async fn bench(backend: &Backend, schools: usize, lines: &mut Vec<Line>, notes: 
         runs,
         target: Some(TARGET_DISTRICT),
     });
+    // The district's compliance report (/fund/compliance): no target was set, shown for scale.
+    let mut runs = Vec::new();
+    let mut problems = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        problems = app::fund::compliance(&main.db, &reach, None, year, today).await?.len();
+        runs.push(t.elapsed());
+    }
+    lines.push(Line {
+        db: dbn,
+        what: format!("district compliance report, {} schools, {problems} rows", d0.schools.len()),
+        runs,
+        target: None,
+    });
 
     // The whole region: every district's report. Peak memory counted from here (the kernel's
     // high-water mark is reset first, so the generator's own allocations do not count).
@@ -389,8 +408,61 @@ async fn bench(backend: &Backend, schools: usize, lines: &mut Vec<Line>, notes: 
         runs,
         target: Some(TARGET_HOLDINGS),
     });
-    main.remove().await?;
+    if keep() {
+        println!("{dbn}: the region's database is kept (BENCH_KEEP): {}", main.url);
+    } else {
+        main.remove().await?;
+    }
     Ok(())
+}
+
+/// `BENCH_DB=<url of a kept region>`: only the district and region reports, `BENCH_RUNS` times
+/// each (default 10), for a look with a profiler.
+async fn reports_only(url: &str) -> Result<()> {
+    let db = Db::connect(url).await?;
+    let districts = {
+        let mut c = db.conn().await?;
+        directory::list_districts(&mut c.ex()).await?
+    };
+    let runs = env_usize("BENCH_RUNS", 10)?;
+    let (year, today) = (SchoolYear::current(), domain::clock::today());
+    let mut one = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        app::fund::district_provision(&db, &Reach::whole_district(districts[0].id), year, today).await?;
+        one.push(t.elapsed());
+    }
+    let mut all = Vec::new();
+    for _ in 0..runs.div_ceil(10) {
+        let t = Instant::now();
+        for d in &districts {
+            app::fund::district_provision(&db, &Reach::whole_district(d.id), year, today).await?;
+        }
+        all.push(t.elapsed());
+    }
+    let mut compliance = Vec::new();
+    for _ in 0..runs.div_ceil(2) {
+        let t = Instant::now();
+        app::fund::compliance(&db, &Reach::whole_district(districts[0].id), None, year, today).await?;
+        compliance.push(t.elapsed());
+    }
+    let dbn = db.kind();
+    print_table(&[
+        Line { db: dbn, what: "district provision report".into(), runs: one, target: Some(TARGET_DISTRICT) },
+        Line { db: dbn, what: "district compliance report".into(), runs: compliance, target: None },
+        Line {
+            db: dbn,
+            what: format!("region report, {} districts", districts.len()),
+            runs: all,
+            target: Some(TARGET_REGION),
+        },
+    ]);
+    Ok(())
+}
+
+/// `BENCH_KEEP=1` keeps the region's databases for a look with sqlite3 or psql afterwards.
+fn keep() -> bool {
+    std::env::var("BENCH_KEEP").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// (VmRSS, VmHWM) of a process in MiB.
@@ -571,7 +643,7 @@ async fn school_fund(
             let price = 30_000 + 1_000 * grade as i64 + 500 * k as i64;
             match turn {
                 4 => {}
-                2 | 5 => {
+                2 => {
                     opening.push(NewBatch {
                         item_id: item.item_id,
                         year: 2019 + (grade as i32 % 4),

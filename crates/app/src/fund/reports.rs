@@ -17,14 +17,35 @@ use crate::Result;
 pub(super) struct Facts {
     pub(super) schools: Vec<(i64, String, Option<String>)>,
     pub(super) lines: Vec<CurriculumLine>,
-    pub(super) pupils: HashMap<(i64, u8), i64>,
     pub(super) held: HashMap<(i64, i64), i64>,
     pub(super) standings: HashMap<i64, (Option<u8>, Option<NaiveDate>)>,
+    /// Empty unless asked for: the district-wide figures name no textbook.
     pub(super) items: HashMap<i64, Listed>,
+    /// Each school's lines, pupils and holdings, gathered once: a report over a district asks
+    /// for every school's, and filtering the whole district's rows per school made the report
+    /// quadratic (60 schools × 18 000 lines; bench/RESULTS.md, «Учебный фонд региона»).
+    by_school: HashMap<i64, OfSchool>,
+}
+
+#[derive(Default)]
+struct OfSchool {
+    /// Indices into `Facts::lines`, in their order.
+    lines: Vec<usize>,
+    pupils: BTreeMap<u8, i64>,
+    /// (item, copies held)
+    held: Vec<(i64, i64)>,
 }
 
 impl Facts {
-    pub(super) async fn read(db: &Db, reach: &Reach, school: Option<i64>, year: SchoolYear) -> Result<Facts> {
+    /// `with_items`: also read each item's description (title, authors, numbers), which the
+    /// district-wide figures do not show: for a district it is thousands of long rows.
+    pub(super) async fn read(
+        db: &Db,
+        reach: &Reach,
+        school: Option<i64>,
+        year: SchoolYear,
+        with_items: bool,
+    ) -> Result<Facts> {
         let mut c = db.conn().await?;
         let schools = directory::list_schools(&mut c.ex(), reach, &ListQuery::all())
             .await?
@@ -34,7 +55,7 @@ impl Facts {
             .map(|s| (s.id, s.short_name.clone(), s.inn.as_ref().map(|i| i.as_str().to_string())))
             .collect();
         let lines = fund::curriculum(&mut c.ex(), reach, school, year.start_year()).await?;
-        let pupils = fund::pupils_by_grade(&mut c.ex(), reach, school, year.start_year())
+        let pupils: HashMap<(i64, u8), i64> = fund::pupils_by_grade(&mut c.ex(), reach, school, year.start_year())
             .await?
             .into_iter()
             .map(|(s, g, n)| ((s, g as u8), n))
@@ -45,8 +66,18 @@ impl Facts {
         ids.sort_unstable();
         ids.dedup();
         let standings = fund::fpu_standings(&mut c.ex(), &ids).await?;
-        let items = fund::fpu_items(&mut c.ex(), &ids).await?;
-        Ok(Facts { schools, lines, pupils, held, standings, items })
+        let items = if with_items { fund::fpu_items(&mut c.ex(), &ids).await? } else { HashMap::new() };
+        let mut by_school: HashMap<i64, OfSchool> = HashMap::new();
+        for (i, l) in lines.iter().enumerate() {
+            by_school.entry(l.school_id).or_default().lines.push(i);
+        }
+        for (&(s, g), &n) in &pupils {
+            by_school.entry(s).or_default().pupils.insert(g, n);
+        }
+        for (&(s, item), &n) in &held {
+            by_school.entry(s).or_default().held.push((item, n));
+        }
+        Ok(Facts { schools, lines, held, standings, items, by_school })
     }
 
     pub(super) fn standing(&self, item: i64, today: NaiveDate) -> Standing {
@@ -59,9 +90,10 @@ impl Facts {
     }
 
     pub(super) fn choices(&self, school: i64) -> Vec<Choice> {
-        self.lines
+        let Some(of) = self.by_school.get(&school) else { return vec![] };
+        of.lines
             .iter()
-            .filter(|l| l.school_id == school)
+            .map(|&i| &self.lines[i])
             .filter_map(|l| {
                 l.item_id.map(|item| Choice {
                     grade: l.grade as u8,
@@ -74,16 +106,13 @@ impl Facts {
     }
 
     pub(super) fn pupils_of(&self, school: i64) -> BTreeMap<u8, i64> {
-        self.pupils.iter().filter(|((s, _), _)| *s == school).map(|((_, g), n)| (*g, *n)).collect()
+        self.by_school.get(&school).map(|of| of.pupils.clone()).unwrap_or_default()
     }
 
     /// Copies usable on `day` per item of a school: held, and before the item's limit date.
     pub(super) fn usable(&self, school: i64, day: NaiveDate) -> HashMap<i64, i64> {
-        self.held
-            .iter()
-            .filter(|((s, item), _)| *s == school && rules::usable_on(self.limit(*item), day))
-            .map(|((_, item), n)| (*item, *n))
-            .collect()
+        let Some(of) = self.by_school.get(&school) else { return HashMap::new() };
+        of.held.iter().filter(|(item, _)| rules::usable_on(self.limit(*item), day)).copied().collect()
     }
 
     pub(super) fn rows(&self, school: i64, pupils: &BTreeMap<u8, i64>, day: NaiveDate) -> Vec<rules::SubjectRow> {
@@ -144,7 +173,7 @@ pub async fn school_provision(
     year: SchoolYear,
     today: NaiveDate,
 ) -> Result<SchoolProvision> {
-    let f = Facts::read(db, reach, Some(school), year).await?;
+    let f = Facts::read(db, reach, Some(school), year, true).await?;
     let mut batches: HashMap<i64, Vec<(i64, i64, String)>> = HashMap::new();
     {
         let mut c = db.conn().await?;
@@ -218,7 +247,7 @@ pub async fn district_provision(
     year: SchoolYear,
     today: NaiveDate,
 ) -> Result<DistrictProvision> {
-    let f = Facts::read(db, reach, None, year).await?;
+    let f = Facts::read(db, reach, None, year, false).await?;
     let mut grades: BTreeMap<u8, Figures> = BTreeMap::new();
     let mut subjects: std::collections::BTreeSet<String> = Default::default();
     let mut total = Figures::default();
@@ -279,7 +308,7 @@ pub async fn compliance(
     year: SchoolYear,
     today: NaiveDate,
 ) -> Result<Vec<ComplianceRow>> {
-    let f = Facts::read(db, reach, school, year).await?;
+    let f = Facts::read(db, reach, school, year, true).await?;
     let current: Vec<Listed> = {
         let mut c = db.conn().await?;
         match fund::current_fpu_order(&mut c.ex()).await? {
@@ -298,6 +327,14 @@ pub async fn compliance(
             }
         }
     }
+    // The current list by normalised subject, and each problem item's replacements found once:
+    // comparing every problem holding with the whole list, normalising both subjects each time,
+    // took 3.6 s for a 60-school district (bench/RESULTS.md, «Учебный фонд региона»).
+    let mut by_subject: HashMap<String, Vec<&Listed>> = HashMap::new();
+    for c in &current {
+        by_subject.entry(domain::text::normalize(&c.subject)).or_default().push(c);
+    }
+    let mut replacements_of: HashMap<i64, Vec<Listed>> = HashMap::new();
     let mut rows: Vec<ComplianceRow> = f
         .held
         .iter()
@@ -306,22 +343,24 @@ pub async fn compliance(
             let name = names.get(&s)?;
             standing.is_problem().then(|| {
                 let it = f.items.get(&item).cloned();
-                let mut replacements: Vec<Listed> = it
-                    .as_ref()
-                    .map(|it| {
-                        current
-                            .iter()
-                            .filter(|c| {
-                                c.item_id != item
-                                    && domain::text::normalize(&c.subject) == domain::text::normalize(&it.subject)
-                                    && overlaps(c, it)
+                let replacements = replacements_of
+                    .entry(item)
+                    .or_insert_with(|| {
+                        let Some(it) = it.as_ref() else { return vec![] };
+                        let mut r: Vec<Listed> = by_subject
+                            .get(&domain::text::normalize(&it.subject))
+                            .map(|same| {
+                                same.iter()
+                                    .filter(|c| c.item_id != item && overlaps(c, it))
+                                    .map(|c| (*c).clone())
+                                    .collect()
                             })
-                            .cloned()
-                            .collect()
+                            .unwrap_or_default();
+                        r.sort_by(|a, b| a.number_key.cmp(&b.number_key));
+                        r.truncate(5);
+                        r
                     })
-                    .unwrap_or_default();
-                replacements.sort_by(|a, b| a.number_key.cmp(&b.number_key));
-                replacements.truncate(5);
+                    .clone();
                 ComplianceRow {
                     school_id: s,
                     school: name.to_string(),
