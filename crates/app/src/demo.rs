@@ -20,6 +20,7 @@ pub async fn seed(db: &Db) -> Result<Outcome, Error> {
     let outcome = demo::seed(db).await?;
     if let Outcome::Seeded(_) = &outcome {
         seed_fund(db).await?;
+        seed_planning(db).await?;
     }
     Ok(outcome)
 }
@@ -189,5 +190,246 @@ async fn seed_fund(db: &Db) -> Result<(), Error> {
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// «Фамилия И.О.» of a data-bank name, as plans write people.
+fn short_name(full: &str) -> String {
+    let mut words = full.split_whitespace();
+    let surname = words.next().unwrap_or_default();
+    let initials: String = words.filter_map(|w| w.chars().next()).map(|c| format!("{c}.")).collect();
+    format!("{surname} {initials}").trim().to_string()
+}
+
+/// This year's plan in the spirit of the seeds: a theme, tasks, events by direction (the past
+/// ones done, one moved, one left overdue), indicators, two meetings held with attendance and
+/// two ahead, a «Живая классика» contest, and a draft of the annual analysis.
+async fn seed_planning(db: &Db) -> Result<(), Error> {
+    use crate::planning::{self as planning, AgendaInput, ContestInput, EventInput, MeetingInput};
+    let district = {
+        let mut c = db.conn().await?;
+        directory::list_districts(&mut c.ex()).await?.first().map(|d| d.id).ok_or(Error::NotFound)?
+    };
+    let reach = Reach::whole_district(district);
+    let year = SchoolYear::current();
+    let today = domain::clock::today();
+    let y = year.start_year();
+    let bank = planning::librarians(db, &reach).await?;
+    let name = |i: usize| bank.get(i % bank.len().max(1)).map(|l| short_name(&l.full_name)).unwrap_or_default();
+    planning::start_plan(db, &reach, year, false).await?;
+    let text = store::planning::PlanText {
+        common_theme: "Непрерывное профессиональное развитие педагогов как условие качества образования".into(),
+        theme: "Школьная библиотека как информационно-библиотечный центр: ресурс читательской грамотности".into(),
+        goal: "Развитие профессиональной компетентности школьных библиотекарей района в условиях обновлённых ФГОС".into(),
+        problem: "Обновление фондов по федеральному перечню учебников; сверка фондов с ФСЭМ".into(),
+        tasks: "1. Организовать методическое сопровождение школьных библиотекарей.\n2. Обеспечить комплектование учебных фондов по ФПУ.\n- централизованный заказ учебников;\n- работа обменного фонда.\n3. Распространять опыт через семинары, мастер-классы и конкурсы.".into(),
+        directions: "Аналитическая\nИнформационная\nКонсультационная\nОрганизационно-методическая".into(),
+        expected: "Рост профессиональной компетентности библиотекарей.\nОбеспеченность учебниками не ниже 100 %.".into(),
+        forms: "Заседания, семинары, мастер-классы, консультации, вебинары".into(),
+    };
+    planning::save_text(db, &reach, year, &text).await?;
+    let events: [(&str, &str, String, usize); 12] = [
+        ("Аналитическая деятельность", "Утверждение плана работы МО на учебный год", format!("15.09.{y}"), 0),
+        ("Аналитическая деятельность", "Паспортизация школьных библиотек", "Октябрь".into(), 1),
+        ("Аналитическая деятельность", "Мониторинг обеспеченности учебниками (формы 1, 3, 4)", "Ноябрь".into(), 0),
+        ("Аналитическая деятельность", "Анализ работы МО за учебный год", format!("20.05.{}", y + 1), 0),
+        (
+            "Информационная деятельность",
+            "Рассылка официальных документов и методических рекомендаций издательств",
+            "В течение года".into(),
+            2,
+        ),
+        (
+            "Информационная деятельность",
+            "Публикации о работе МО на сайте управления образования",
+            "В течение года".into(),
+            3,
+        ),
+        (
+            "Консультационная деятельность",
+            "Консультации по работе с федеральным перечнем учебников",
+            "По необходимости".into(),
+            0,
+        ),
+        (
+            "Консультационная деятельность",
+            "Сверка фондов с федеральным списком экстремистских материалов",
+            "Ежемесячно".into(),
+            4,
+        ),
+        (
+            "Организационно-методическая деятельность",
+            "Оформление централизованного заказа учебников",
+            "Январь – февраль".into(),
+            1,
+        ),
+        ("Организационно-методическая деятельность", "Неделя детской книги в школьных библиотеках", "Март".into(), 5),
+        (
+            "Организационно-методическая деятельность",
+            "Муниципальный этап конкурса «Живая классика»",
+            "Февраль – март".into(),
+            6,
+        ),
+        (
+            "Организационно-методическая деятельность",
+            "Отслеживание поставок учебников в школы",
+            "Июль – август".into(),
+            2,
+        ),
+    ];
+    for (i, (section, content, due, who)) in events.iter().enumerate() {
+        let input = EventInput {
+            section: section.to_string(),
+            content: content.to_string(),
+            due: due.clone(),
+            responsible: format!("{}; {}", name(0), name(*who + 1)),
+            ..Default::default()
+        };
+        let id = planning::add_event(db, &reach, year, &input).await?;
+        let ev = planning::validate_event(&input, year, &bank).map_err(Error::Fields)?;
+        // What has passed is done, except one moved and one left for the overdue list.
+        if ev.due.is_overdue(today) && i != 2 {
+            let status = if i == 1 { "moved" } else { "done" };
+            let result = if i == 1 {
+                "Перенесено: ждём форму паспорта от управления образования"
+            } else {
+                "Проведено"
+            };
+            let done = EventInput { status: status.into(), result: result.into(), ..input.clone() };
+            planning::update_event(db, &reach, id, &done).await?;
+        }
+    }
+    let indicators = vec![
+        store::planning::Indicator {
+            id: 0,
+            position: 0,
+            task: "Повышение квалификации".into(),
+            planned: "Каждый библиотекарь прошёл курсы за три года".into(),
+            criterion: "Доля библиотекарей с курсами за 3 года, %".into(),
+            target: Some(100),
+            actual: Some(70),
+        },
+        store::planning::Indicator {
+            id: 0,
+            position: 0,
+            task: "Обеспеченность учебниками".into(),
+            planned: "Все обучающиеся обеспечены учебниками".into(),
+            criterion: "Обеспеченность по району, %".into(),
+            target: Some(100),
+            actual: None,
+        },
+        store::planning::Indicator {
+            id: 0,
+            position: 0,
+            task: "Конкурсы".into(),
+            planned: "Участие школ в «Живой классике»".into(),
+            criterion: "Число школ-участниц".into(),
+            target: Some(8),
+            actual: Some(5),
+        },
+    ];
+    planning::save_indicators(db, &reach, year, &indicators).await?;
+    let schools = {
+        let mut c = db.conn().await?;
+        directory::list_schools(&mut c.ex(), &reach, &ListQuery::all()).await?.items
+    };
+    let meetings = [
+        (
+            NaiveDate::from_ymd_opt(y, 9, 18),
+            "Итоги года и планирование работы МО",
+            "круглый стол",
+            "Анализ обеспеченности учебниками на начало года",
+            "theory",
+        ),
+        (
+            NaiveDate::from_ymd_opt(y, 11, 20),
+            "Комплектование фондов в условиях обновления ФПУ",
+            "семинар",
+            "Практикум: заказ учебников по федеральному перечню",
+            "practice",
+        ),
+        (
+            NaiveDate::from_ymd_opt(y + 1, 2, 19),
+            "Читательская грамотность: формы работы библиотеки",
+            "мастер-класс",
+            "Мастер-класс «Громкие чтения»",
+            "practice",
+        ),
+        (
+            NaiveDate::from_ymd_opt(y + 1, 5, 21),
+            "Анализ работы МО за год",
+            "заседание",
+            "Отчёт руководителя МО",
+            "theory",
+        ),
+    ];
+    for (i, (day, topic, form, item, part)) in meetings.iter().enumerate() {
+        let Some(day) = *day else { continue };
+        let held = day < today;
+        let input = MeetingInput {
+            date: domain::dates::format(day),
+            time: "14:00".into(),
+            school_id: schools.get(i % schools.len().max(1)).map(|s| s.id),
+            topic: topic.to_string(),
+            goal: "Обмен опытом и решение текущих вопросов работы школьных библиотек".into(),
+            form: form.to_string(),
+            decisions: if held {
+                "1. Принять информацию к сведению.\n2. Сдать отчёты до конца месяца.".into()
+            } else {
+                String::new()
+            },
+            status: if held { "held" } else { "planned" }.into(),
+            ..Default::default()
+        };
+        let id = planning::add_meeting(db, &reach, year, &input).await?;
+        let speakers = format!("{}\n{}", name(i + 2), name(i + 3));
+        planning::add_agenda_item(
+            db,
+            &reach,
+            id,
+            &AgendaInput { title: item.to_string(), part: part.to_string(), speakers },
+        )
+        .await?;
+        planning::add_agenda_item(
+            db,
+            &reach,
+            id,
+            &AgendaInput { title: "Разное".into(), part: "theory".into(), speakers: name(0) },
+        )
+        .await?;
+        let marks: Vec<(i64, String)> = bank
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let state = match (held, k % 7) {
+                    (false, _) => "expected",
+                    (true, 3) => "absent",
+                    (true, 5) => "excused",
+                    _ => "present",
+                };
+                (l.id, state.to_string())
+            })
+            .collect();
+        planning::mark_attendance(db, &reach, id, &marks, today).await?;
+    }
+    let contest = ContestInput {
+        title: "Живая классика — муниципальный этап".into(),
+        kind: "contest".into(),
+        level: "municipal".into(),
+        starts_on: domain::dates::format(NaiveDate::from_ymd_opt(y + 1, 3, 1).unwrap_or(today)),
+        ends_on: domain::dates::format(NaiveDate::from_ymd_opt(y + 1, 3, 15).unwrap_or(today)),
+        organisers: "Управление образования, РМО школьных библиотекарей".into(),
+        links: "https://youngreaders.ru".into(),
+        schools: schools.iter().take(5).enumerate().map(|(i, s)| (s.id, 2 + i as i64, String::new())).collect(),
+    };
+    planning::add_contest(db, &reach, year, &contest).await?;
+    crate::planning::analysis::save_conclusions(
+        db,
+        &reach,
+        year,
+        "Черновик: план выполняется; заседания проходят при высокой посещаемости. Обеспеченность учебниками требует внимания в части учебников, исключённых из ФПУ.",
+        "Продолжить сопровождение заказа учебников; провести сверку фондов с ФСЭМ во всех школах.",
+    )
+    .await?;
     Ok(())
 }

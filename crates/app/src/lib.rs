@@ -9,6 +9,7 @@ pub mod directory;
 pub mod fund;
 pub mod hashing;
 pub mod imports;
+pub mod planning;
 
 pub use store::Error;
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -152,6 +152,45 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /fund", "HOS"),
         ("GET /fund/compliance", "HOS"),
         ("GET /fund/forms.xlsx", "HOS"),
+        ("GET /plan", "HOLXS"),
+        ("POST /plan/start", "HS"),
+        ("POST /plan/text", "HS"),
+        ("POST /plan/close", "HS"),
+        ("POST /plan/events", "HS"),
+        ("GET /plan/events/{event}", "HOLX"),
+        ("POST /plan/events/{event}", "H"),
+        ("POST /plan/events/{event}/delete", "H"),
+        ("POST /plan/indicators", "HS"),
+        ("GET /plan/print", "HOLXS"),
+        ("GET /plan/plan.docx", "HOLXS"),
+        ("GET /plan/import", "HS"),
+        ("POST /plan/import", "HS"),
+        ("POST /plan/import/commit", "HS"),
+        ("GET /api/plan", "HOLXS"),
+        ("POST /api/plan", "HS"),
+        ("POST /api/plan/events", "HS"),
+        ("GET /meetings", "HOLXS"),
+        ("POST /meetings", "HS"),
+        ("GET /meetings/{meeting}", "HOLX"),
+        ("POST /meetings/{meeting}", "H"),
+        ("POST /meetings/{meeting}/agenda", "H"),
+        ("POST /meetings/{meeting}/agenda/{agenda_item}/delete", "H"),
+        ("POST /meetings/{meeting}/attendance", "H"),
+        ("GET /meetings/{meeting}/protocol", "HOLX"),
+        ("GET /meetings/{meeting}/protocol.docx", "HOLX"),
+        ("POST /api/plan/meetings", "HS"),
+        ("POST /api/meetings/{meeting}/agenda", "H"),
+        ("GET /calendar", "HOLXS"),
+        ("POST /calendar/feed", "HOLXS"),
+        ("POST /calendar/feed/revoke", "HOLXS"),
+        // A calendar program fetches the feed without a session; the secret address is the key.
+        ("GET /ics/{token}", EVERYONE),
+        ("GET /analysis", "HOS"),
+        ("POST /analysis", "HS"),
+        ("GET /analysis.docx", "HOS"),
+        ("GET /development", "HOS"),
+        ("GET /contests", "HOLXS"),
+        ("POST /contests", "HS"),
     ])
 }
 
@@ -211,6 +250,61 @@ async fn fresh_line(app: &TestApp, school: i64) -> i64 {
     store::fund::add_curriculum_line(&mut c.ex(), &Actor::SYSTEM, &line).await.unwrap()
 }
 
+/// The demo plan of this year, opened again if a request of the matrix closed it.
+async fn open_plan(app: &TestApp) -> store::planning::Plan {
+    let mut c = app.db.conn().await.unwrap();
+    let head = accounts::user_by_login(&mut c.ex(), "head").await.unwrap().unwrap();
+    let reach = store::Reach::of(&head).unwrap();
+    let plan = store::planning::plan(&mut c.ex(), &reach, SchoolYear::current().start_year())
+        .await
+        .unwrap()
+        .expect("the demo has a plan");
+    store::planning::set_closed(&mut c.ex(), &Actor::SYSTEM, &plan, false).await.unwrap();
+    plan
+}
+
+/// An event of the demo plan to change or delete.
+async fn fresh_event(app: &TestApp) -> i64 {
+    let plan = open_plan(app).await;
+    let due = domain::planning::Deadline::parse("май", SchoolYear::current()).unwrap();
+    let e = store::planning::NewEvent {
+        section: String::new(),
+        content: "Проверка доступа".into(),
+        due,
+        status: "planned".into(),
+        result: String::new(),
+        evidence: String::new(),
+        people: vec![],
+    };
+    let mut c = app.db.conn().await.unwrap();
+    store::planning::add_events(&mut c.ex(), plan.id, &[e]).await.unwrap()[0]
+}
+
+/// A meeting of the demo plan, and a fresh agenda item of it to delete.
+async fn demo_meeting(app: &TestApp, with_item: bool) -> (i64, i64) {
+    let plan = open_plan(app).await;
+    let mut c = app.db.conn().await.unwrap();
+    let m = store::planning::meetings(&mut c.ex(), plan.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo has meetings");
+    let item = if with_item {
+        store::planning::add_agenda_item(&mut c.ex(), &m, "Проверка доступа", "theory", &[]).await.unwrap()
+    } else {
+        0
+    };
+    (m.id, item)
+}
+
+/// A feed address of the head's, so that the public feed answers.
+async fn feed_token(app: &TestApp) -> String {
+    let mut c = app.db.conn().await.unwrap();
+    let head = accounts::user_by_login(&mut c.ex(), "head").await.unwrap().unwrap();
+    store::planning::new_calendar_token(&mut c.ex(), head.id).await.unwrap()
+}
+
 async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &str, ids: &Ids) -> StatusCode {
     let (school, librarian) = if who == Who::LibOther {
         (ids.other_school, ids.other_librarian)
@@ -233,6 +327,16 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
         let order = store::fund::current_fpu_order(&mut c.ex()).await.unwrap().expect("the demo has a list");
         let any = store::fund::fpu_listed(&mut c.ex(), order.id, &Default::default(), 1, 1).await.unwrap();
         url = url.replace("{item}", &any.items[0].item_id.to_string());
+    }
+    if path.contains("{event}") {
+        url = url.replace("{event}", &fresh_event(app).await.to_string());
+    }
+    if path.contains("{meeting}") {
+        let (m, item) = demo_meeting(app, path.contains("{agenda_item}")).await;
+        url = url.replace("{meeting}", &m.to_string()).replace("{agenda_item}", &item.to_string());
+    }
+    if path.starts_with("/ics/") {
+        url = format!("/ics/{}", feed_token(app).await);
     }
     if path.contains("{course}") {
         url = url.replace("{course}", &fresh_course(app, librarian).await.to_string());

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod fpu;
 pub mod fund;
 pub mod password;
+pub mod planning;
 pub mod role;
 #[cfg(feature = "sqlx")]
 pub mod rows;

@@ -4,5 +4,6 @@ pub mod chart;
 pub mod csv;
 pub mod docx;
 pub mod fpu;
+pub mod plan;
 pub mod sheets;
 pub mod xlsx;

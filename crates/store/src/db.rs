@@ -105,6 +105,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "front_door", include_str!("../migrations/0002_front_door.sql")),
     (3, "fund", include_str!("../migrations/0003_fund.sql")),
     (4, "fund_report_indexes", include_str!("../migrations/0004_fund_report_indexes.sql")),
+    (5, "planning", include_str!("../migrations/0005_planning.sql")),
 ];
 
 #[derive(Debug)]

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod directory;
 mod error;
 pub mod fund;
+pub mod planning;
 pub mod reach;
 pub mod scope;
 pub mod sql;

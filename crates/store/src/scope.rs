@@ -8,6 +8,10 @@ use crate::{on, Error, Ex};
 pub enum Kind {
     School,
     Librarian,
+    /// An event of a district's plan: the district's, no school is a party.
+    PlanEvent,
+    /// A meeting of a district's association.
+    Meeting,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,16 @@ pub async fn parties(ex: &mut Ex<'_>, kind: Kind, id: i64) -> Result<Option<Part
                 schools: vec![school],
                 people: user.into_iter().collect(),
             })
+        }
+        Kind::PlanEvent | Kind::Meeting => {
+            let sql = match kind {
+                Kind::PlanEvent => {
+                    "SELECT p.district_id FROM plan_events e JOIN plans p ON p.id = e.plan_id WHERE e.id = $1"
+                }
+                _ => "SELECT p.district_id FROM meetings m JOIN plans p ON p.id = m.plan_id WHERE m.id = $1",
+            };
+            let r: Option<(i64,)> = on!(ex, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?;
+            r.map(|(district,)| Parties { district, schools: vec![], people: vec![] })
         }
     })
 }

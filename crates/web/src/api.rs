@@ -45,6 +45,11 @@ pub fn routes() -> Vec<RouteDef> {
         fpu::api_list,
         fund_school::api_provision,
         fund_school::api_write_off,
+        crate::planning::api_plan,
+        crate::planning::api_start,
+        crate::planning::api_add_event,
+        crate::planning::meetings::api_add,
+        crate::planning::meetings::api_add_item,
     ),
     components(schemas(
         store::directory::School,

@@ -81,6 +81,17 @@ struct Dashboard {
     notice: String,
     /// Textbook provision of the district (head, observer) or of the librarian's school.
     provision: Option<domain::fund::Figures>,
+    /// The association's plan: due this month, overdue, the next meeting.
+    work: app::planning::Upcoming,
+}
+
+impl Dashboard {
+    fn due(&self, e: &store::planning::Event) -> String {
+        e.deadline().display()
+    }
+    fn people(&self, a: &store::planning::AgendaItem) -> String {
+        app::planning::people_text(&a.speakers)
+    }
 }
 
 pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Html<String>> {
@@ -104,6 +115,7 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         today: domain::clock::today(),
         notice: user.0.notice.clone(),
         provision: None,
+        work: Default::default(),
     };
     if user.role() == Role::Admin {
         d.districts = directory::list_districts(&mut c.ex()).await?.len() as i64;
@@ -139,5 +151,6 @@ pub async fn dashboard(State(st): State<AppState>, ctx: Ctx, user: CurrentUser) 
         }
         _ => app::fund::district_provision(&st.db, &reach, year, today).await?.total,
     });
+    d.work = app::planning::upcoming(&st.db, &reach, today).await?;
     Ok(Html(d.render()?))
 }

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod error;
 pub mod fund;
 pub mod home;
+pub mod planning;
 pub mod routes;
 pub mod state;
 pub mod views;

@@ -9,6 +9,7 @@ use axum::routing::MethodRouter;
 use crate::authz::Access;
 use crate::directory::{librarians, passports, schools};
 use crate::fund;
+use crate::planning;
 use crate::state::AppState;
 use crate::{accounts, api, audit, home};
 
@@ -34,6 +35,10 @@ pub fn table() -> Vec<RouteDef> {
         fund::school::routes(),
         fund::opening::routes(),
         fund::district::routes(),
+        planning::routes(),
+        planning::meetings::routes(),
+        planning::calendar::routes(),
+        planning::review::routes(),
         audit::routes(),
         api::routes(),
     ]
