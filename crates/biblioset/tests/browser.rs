@@ -1,5 +1,7 @@
 //! In a real browser (headless Chromium through chromedriver): a librarian signs in, edits their
-//! library passport, and is refused another school's edit page. Screenshots are saved.
+//! library passport, and is refused another school's edit page; a librarian enters opening
+//! holdings and the head downloads the fund's forms; the head holds a meeting of the association
+//! and downloads its protocol. Screenshots are saved.
 
 mod common;
 
@@ -344,5 +346,147 @@ async fn fund_sqlite() {
 async fn fund_postgres() {
     if let Some(app) = common::spawn(common::Kind::Postgres).await {
         fund_first_start(app, "postgres").await;
+    }
+}
+
+/// «Фамилия И.О.» of a data-bank name, as the head writes speakers.
+fn short_name(full: &str) -> String {
+    let mut words = full.split_whitespace();
+    let surname = words.next().unwrap_or_default();
+    let initials: String = words.filter_map(|w| w.chars().next()).map(|c| format!("{c}.")).collect();
+    format!("{surname} {initials}")
+}
+
+/// Waits until the page the browser shows is `suffix`'s (a form's redirect has landed).
+async fn wait_for_url_ending(c: &Client, suffix: &str) {
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().as_str().ends_with(suffix) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser did not reach …{suffix}: {} — {}", c.current_url().await.unwrap(), body_text(c).await);
+}
+
+/// A desktop and a phone screenshot of the page at `url`.
+async fn shots_of(c: &Client, url: &str, db_kind: &str, page: &str) {
+    c.goto(url).await.unwrap();
+    shot(c, &format!("{db_kind}-{page}.png")).await;
+    c.set_window_size(390, 844).await.unwrap();
+    shot(c, &format!("{db_kind}-phone-{page}.png")).await;
+    c.set_window_size(1366, 768).await.unwrap();
+}
+
+async fn head_holds_meeting(app: TestApp, db_kind: &str) {
+    let Some((driver, chrome)) = browser_tools() else {
+        return;
+    };
+    let demo = common::demo_ids(&app).await;
+    let bank = app::planning::librarians(&app.db, &store::Reach::whole_district(demo.district)).await.unwrap();
+    let (came, missed, speaker) = (&bank[0], &bank[1], &bank[2]);
+    let speaker = short_name(&speaker.full_name);
+    let guest = "Петрова А.А. (директор, ЦБС)";
+    // A day of this school year already past, so that attendance takes facts.
+    let today = domain::clock::today();
+    let first = domain::fund::start_of(domain::SchoolYear::current());
+    let yesterday = today.pred_opt().unwrap();
+    let day = if (first..=today).contains(&yesterday) { yesterday } else { first };
+    let topic = "Обменный фонд учебников: итоги сверки";
+    let question = "Сверка обменного фонда по школам района";
+
+    let b = start_browser(&driver, &chrome).await;
+    let c = &b.client;
+    c.goto(&format!("{}/", app.url)).await.unwrap();
+    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("План МО")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("nav.tabs")).await.unwrap();
+    c.find(Locator::Css("nav.tabs a[href^='/meetings']")).await.unwrap().click().await.unwrap();
+    let form = c.wait().for_element(Locator::Css("form[action='/meetings']")).await.unwrap();
+    form.find(Locator::Css("input[name=date]")).await.unwrap().send_keys(&domain::dates::format(day)).await.unwrap();
+    form.find(Locator::Css("input[name=time]")).await.unwrap().send_keys("15:00").await.unwrap();
+    form.find(Locator::Css("input[name=place]")).await.unwrap().send_keys("онлайн").await.unwrap();
+    form.find(Locator::Css("textarea[name=topic]")).await.unwrap().send_keys(topic).await.unwrap();
+    form.find(Locator::Css("input[name=form]")).await.unwrap().send_keys("вебинар").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url_ending(c, "?saved=1").await;
+    let meeting_url = c.current_url().await.unwrap().as_str().trim_end_matches("?saved=1").to_string();
+    let text = body_text(c).await;
+    assert!(text.contains(&format!("от {}", domain::dates::format(day))) && text.contains(topic), "{text}");
+
+    // One question, two speakers: one from the data bank, one from outside.
+    let form = c.find(Locator::Css("form[action$='/agenda']")).await.unwrap();
+    form.find(Locator::Css("textarea[name=title]")).await.unwrap().send_keys(question).await.unwrap();
+    form.find(Locator::Css("select[name=part] option[value=practice]")).await.unwrap().click().await.unwrap();
+    let speakers = format!("{speaker}\n{guest}");
+    form.find(Locator::Css("textarea[name=speakers]")).await.unwrap().send_keys(&speakers).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url_ending(c, "#agenda").await;
+    let item = c.find(Locator::Css("#agenda + ol > li")).await.unwrap().text().await.unwrap();
+    // The librarian is matched to the data bank: their post and school follow the name.
+    let matched = format!("{speaker} (");
+    assert!(item.contains(question) && item.contains(&matched) && item.contains(guest), "{item}");
+
+    for (who, mark) in [(came, "present"), (missed, "absent")] {
+        let option = format!("select[name=mark_{}] option[value={mark}]", who.id);
+        c.find(Locator::Css(&option)).await.unwrap().click().await.unwrap();
+    }
+    c.find(Locator::Css("form[action$='/attendance'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url_ending(c, "#attendance").await;
+    for (who, title) in [(came, "присутствовал(а)"), (missed, "отсутствовал(а)")] {
+        let chosen = format!("select[name=mark_{}] option:checked", who.id);
+        assert_eq!(c.find(Locator::Css(&chosen)).await.unwrap().text().await.unwrap(), title, "{}", who.full_name);
+    }
+    shots_of(c, &meeting_url, db_kind, "meeting").await;
+
+    // The protocol as the browser saves it, read back as Word paragraphs.
+    let downloads = std::env::temp_dir().join(format!("biblioset-protocol-{db_kind}-{}", std::process::id()));
+    std::fs::create_dir_all(&downloads).unwrap();
+    let cmd = serde_json::json!({"behavior": "allow", "downloadPath": downloads.to_str().unwrap()});
+    c.issue_cmd(ChromeCommand("Browser.setDownloadBehavior", cmd)).await.unwrap();
+    c.find(Locator::LinkText("Протокол DOCX")).await.unwrap().click().await.unwrap();
+    let mut saved = None;
+    for _ in 0..100 {
+        saved = std::fs::read_dir(&downloads)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "docx"));
+        if saved.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved = saved.expect("the browser saved the protocol");
+    let body = formats::docx::read(&std::fs::read(&saved).unwrap(), "протокол.docx").unwrap();
+    let text: Vec<String> = body
+        .blocks
+        .iter()
+        .map(|b| match b {
+            formats::docx::Block::Paragraph(p) => p.clone(),
+            formats::docx::Block::Table(rows) => rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n"),
+        })
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("ПРОТОКОЛ") && text.contains(question), "{text}");
+    assert!(text.contains(&speaker) && text.contains(guest), "both speakers are heard: {text}");
+    assert!(text.contains("Присутствовали: 1 чел."), "only the marks of this meeting count: {text}");
+    assert!(text.contains(&came.full_name) && text.contains(&missed.full_name), "{text}");
+
+    shots_of(c, &format!("{}/plan", app.url), db_kind, "plan").await;
+    shots_of(c, &format!("{}/calendar", app.url), db_kind, "calendar").await;
+    let _ = std::fs::remove_dir_all(&downloads);
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn planning_sqlite() {
+    head_holds_meeting(common::spawn(common::Kind::Sqlite).await.unwrap(), "sqlite").await;
+}
+
+#[tokio::test]
+async fn planning_postgres() {
+    if let Some(app) = common::spawn(common::Kind::Postgres).await {
+        head_holds_meeting(app, "postgres").await;
     }
 }

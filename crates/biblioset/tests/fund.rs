@@ -359,6 +359,18 @@ on_both!(admin_imports_an_order_as_a_new_version, |app| {
     assert_eq!(admin.get("/fpu/items/999999999").await.status(), StatusCode::NOT_FOUND);
 });
 
+/// A school's figures for a subject in the district report (kept between reports, counted again
+/// after every change of the school's fund).
+async fn in_district(app: &TestApp, demo: &Demo, school: i64, year: &str, subject: &str) -> (i64, i64, i64) {
+    let year = SchoolYear::parse(year).unwrap();
+    let p = app::fund::district_provision(&app.db, &Reach::whole_district(demo.district), year, domain::clock::today())
+        .await
+        .unwrap();
+    let f =
+        p.schools.iter().find(|s| s.school_id == school).unwrap().subjects.get(subject).cloned().unwrap_or_default();
+    (f.need, f.have, f.covered)
+}
+
 on_both!(receipts_and_write_offs_move_the_provision, |app| {
     let demo = common::demo_ids(&app).await;
     let lib = Client::signed_in(&app.url, "lib01").await;
@@ -393,10 +405,13 @@ on_both!(receipts_and_write_offs_move_the_provision, |app| {
     let p = json_of(&lib, &api).await;
     assert_eq!(p["pupils"], need);
     assert_eq!(figures(&p, 5, &item.subject), (need, 0, 0), "no copies yet");
+    assert_eq!(in_district(&app, &demo, s, &year, &item.subject).await, (need, 0, 0));
+    assert_eq!(in_district(&app, &demo, s, &year, &item.subject).await, (need, 0, 0), "the kept figures are the same");
 
     see_other(receive(&lib, s, "Н-101", item.item_id, 30, "450,50").await, "a receipt of 30").await;
     let (n, have, covered) = figures(&json_of(&lib, &api).await, 5, &item.subject);
     assert_eq!((n, have, covered, n - covered), (need, 30, 30, 19), "30 copies for 49 pupils: 19 short");
+    assert_eq!(in_district(&app, &demo, s, &year, &item.subject).await, (need, 30, 30), "the receipt counts at once");
 
     // More than held: refused as a whole.
     let before = fund_rows(&app).await;
@@ -417,6 +432,7 @@ on_both!(receipts_and_write_offs_move_the_provision, |app| {
     let (_, have, covered) = figures(&json_of(&lib, &api).await, 5, &item.subject);
     assert_eq!((have, need - covered), (26, 23));
     assert_eq!(held(&app, &demo, s).await.get(&item.item_id), Some(&26));
+    assert_eq!(in_district(&app, &demo, s, &year, &item.subject).await, (need, 26, 26), "so does the write-off");
 
     // A second delivery covers the grade with a reserve.
     see_other(receive(&lib, s, "Н-102", item.item_id, 30, "").await, "a receipt of 30 more").await;

@@ -239,11 +239,13 @@ on_both!(meetings_take_attendance_by_the_calendar_and_print_a_protocol, |app| {
     .await
     .as_i64()
     .unwrap();
-    // Numbered within the year, one after another.
+    // Numbered within the year: each new meeting takes the next number; the list is by date.
     let plan: Value = head_c.get(&format!("/api/plan?year={y}")).await.json().await.unwrap();
-    let numbers: Vec<i64> =
-        plan["meetings"].as_array().unwrap().iter().map(|m| m[0]["number"].as_i64().unwrap()).collect();
-    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    let meetings = plan["meetings"].as_array().unwrap();
+    let number = |id: i64| meetings.iter().find(|m| m[0]["id"] == id).unwrap()[0]["number"].as_i64().unwrap();
+    assert_eq!(number(m2), number(m1) + 1);
+    let dates: Vec<&str> = meetings.iter().map(|m| m[0]["held_on"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
     // Two speakers, one from the data bank and one from outside.
     let lib: Value = head_c.get("/api/librarians?per_page=1").await.json().await.unwrap();
     let lib = &lib["items"][0];
@@ -274,6 +276,9 @@ on_both!(meetings_take_attendance_by_the_calendar_and_print_a_protocol, |app| {
     assert!(r.text().await.unwrap().contains("ещё не прошло"));
     let r = head_c.post_form(&format!("/meetings/{m1}/attendance"), &[(&mark, "present")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let plan: Value = head_c.get(&format!("/api/plan?year={y}")).await.json().await.unwrap();
+    let held = plan["meetings"].as_array().unwrap().iter().find(|m| m[0]["id"] == m1).unwrap()[0]["status"].clone();
+    assert_eq!(held, "held", "marks of who was there make the meeting held");
     // The protocol names the speakers and the one present.
     let text = docx_text(&head_c, &format!("/meetings/{m1}/protocol.docx")).await;
     assert!(text.contains("ПРОТОКОЛ"), "{text}");

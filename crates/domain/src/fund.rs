@@ -191,7 +191,7 @@ pub struct LineFigures {
 }
 
 /// Provision of one subject in one grade.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Figures {
     /// Pupils who study the subject (copies needed).
     pub need: i64,

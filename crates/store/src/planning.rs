@@ -460,7 +460,7 @@ const MEETING_COLS: &str = "m.id, m.plan_id, m.number, m.held_on, m.starts_at, m
 pub async fn meetings(ex: &mut Ex<'_>, plan_id: i64) -> Result<Vec<Meeting>, Error> {
     let sql = format!(
         "SELECT {MEETING_COLS} FROM meetings m LEFT JOIN schools s ON s.id = m.school_id
-         WHERE m.plan_id = $1 ORDER BY m.number"
+         WHERE m.plan_id = $1 ORDER BY m.held_on, m.number"
     );
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(plan_id).fetch_all(c).await)?)
 }
@@ -582,20 +582,26 @@ pub async fn delete_agenda_item(ex: &mut Ex<'_>, meeting: &Meeting, item: i64) -
     Ok(())
 }
 
-/// Every active librarian of the meeting's district with their mark.
+/// Every active librarian of the meeting's district with their mark; a librarian's reach sees
+/// their own school's people only, as in the data bank.
 pub async fn attendance(ex: &mut Ex<'_>, reach: &Reach, meeting_id: i64) -> Result<Vec<Attendance>, Error> {
     Ok(on!(ex, c => sqlx::query_as(
         "SELECT l.id AS librarian_id, l.full_name, s.short_name AS school, a.state
          FROM librarians l JOIN schools s ON s.id = l.school_id
          LEFT JOIN attendance a ON a.librarian_id = l.id AND a.meeting_id = $1
-         WHERE l.district_id = $2 AND l.archived_at IS NULL
+         WHERE l.district_id = $2 AND l.archived_at IS NULL AND ($3 IS NULL OR l.school_id = $3)
          ORDER BY s.sort_key, l.full_name")
-        .bind(meeting_id).bind(reach.district()).fetch_all(c).await)?)
+        .bind(meeting_id).bind(reach.district()).bind(reach.school()).fetch_all(c).await)?)
 }
 
-/// Sets the marks given (librarian, state); a librarian left out keeps theirs.
+/// Sets the marks given (librarian, state); a librarian left out keeps theirs. Marks of who was
+/// there make a planned meeting held.
 pub async fn set_attendance(ex: &mut Ex<'_>, meeting: &Meeting, marks: &[(i64, String)]) -> Result<(), Error> {
     ensure_open(ex, meeting.plan_id).await?;
+    if marks.iter().any(|(_, s)| s != "expected") {
+        exec!(ex, c => sqlx::query("UPDATE meetings SET status = 'held', updated_at = $1 WHERE id = $2 AND status = 'planned'")
+            .bind(now()).bind(meeting.id).execute(c).await)?;
+    }
     for (librarian, state) in marks {
         exec!(ex, c => sqlx::query(
             "INSERT INTO attendance (meeting_id, librarian_id, state) VALUES ($1, $2, $3)

@@ -41,6 +41,7 @@ pub async fn health(State(st): State<AppState>) -> Response {
 const STATIC: &[(&str, &str, &[u8])] = &[
     ("htmx.min.js", "text/javascript", include_bytes!("../static/htmx.min.js")),
     ("app.css", "text/css", include_bytes!("../static/app.css")),
+    ("print.css", "text/css", include_bytes!("../static/print.css")),
     ("app.js", "text/javascript", include_bytes!("../static/app.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
 ];

@@ -45,3 +45,15 @@ document.addEventListener("click", function (ev) {
     window.history.back();
   }
 });
+
+// A year chooser that shows its choice at once; its «Показать» button does the same without JavaScript.
+document.addEventListener("change", function (ev) {
+  var t = ev.target;
+  if (t.matches && t.matches("select[data-autosubmit]") && t.form) t.form.submit();
+});
+
+// «Печать» on a printable page.
+document.addEventListener("click", function (ev) {
+  var t = ev.target;
+  if (t.matches && t.matches("button[data-print]")) window.print();
+});

@@ -51,6 +51,8 @@ pub struct Growth {
     pub next_attestation: Option<NaiveDate>,
     /// The next attestation falls within the school year.
     pub attestation_due: bool,
+    /// Its date has passed.
+    pub attestation_overdue: bool,
     pub last_course: Option<NaiveDate>,
     /// No course finished in the three years before the end of the school year.
     pub no_recent_course: bool,
@@ -87,7 +89,7 @@ impl Analysis {
 }
 
 /// The data bank's people with attestation and courses, for a school year.
-pub async fn growth(db: &Db, reach: &Reach, year: SchoolYear) -> Result<Vec<Growth>> {
+pub async fn growth(db: &Db, reach: &Reach, year: SchoolYear, today: NaiveDate) -> Result<Vec<Growth>> {
     let bank = librarians(db, reach).await?;
     let courses = {
         let mut c = db.conn().await?;
@@ -108,6 +110,7 @@ pub async fn growth(db: &Db, reach: &Reach, year: SchoolYear) -> Result<Vec<Grow
                 category: l.category_title().to_string(),
                 next_attestation: l.next_attestation_date,
                 attestation_due: l.next_attestation_date.is_some_and(|d| d <= to),
+                attestation_overdue: l.next_attestation_date.is_some_and(|d| d < today),
                 last_course,
                 no_recent_course: last_course.is_none_or(|d| d <= three_years),
                 hours_this_year: this_year.iter().map(|k| k.hours).sum(),
@@ -161,7 +164,7 @@ pub async fn analysis(db: &Db, reach: &Reach, year: SchoolYear, today: NaiveDate
     }
     let mut speakers: Vec<(String, i64)> = speakers.into_iter().collect();
     speakers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let growth = growth(db, reach, year).await?;
+    let growth = growth(db, reach, year, today).await?;
     let district_reach = Reach::whole_district(reach.district());
     let provision = match crate::fund::district_provision(db, &district_reach, year, today).await {
         Ok(p) if p.total.need > 0 => Some(format!(
@@ -283,8 +286,14 @@ pub fn analysis_docx(a: &Analysis) -> Result<Vec<u8>> {
         "Курсы прошли {} чел., всего {} ч. Аттестация в этом году: {}. Без курсов более трёх лет: {}.",
         a.with_courses(),
         a.course_hours(),
-        names(a.growth.iter().filter(|g| g.attestation_due)),
-        names(a.growth.iter().filter(|g| g.no_recent_course)),
+        names(a.growth.iter().filter(|g| g.attestation_due).map(|g| {
+            if g.attestation_overdue {
+                format!("{} (срок прошёл)", g.name)
+            } else {
+                g.name.clone()
+            }
+        })),
+        names(a.growth.iter().filter(|g| g.no_recent_course).map(|g| g.name.clone())),
     ));
     if a.provision.is_some() || a.compliance.is_some() {
         d.heading("5. Учебный фонд");
@@ -303,8 +312,8 @@ pub fn analysis_docx(a: &Analysis) -> Result<Vec<u8>> {
     d.to_bytes().map_err(|p| Error::Invalid(p.message))
 }
 
-fn names<'a>(it: impl Iterator<Item = &'a Growth>) -> String {
-    let v: Vec<&str> = it.map(|g| g.name.as_str()).collect();
+fn names(it: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = it.collect();
     if v.is_empty() {
         "нет".into()
     } else {

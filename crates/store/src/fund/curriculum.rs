@@ -64,6 +64,7 @@ pub async fn add_curriculum_line(ex: &mut Ex<'_>, actor: &Actor, l: &NewLine) ->
         .bind(l.school_id).bind(l.year as i64).bind(l.grade as i64).bind(&l.subject).bind(l.item_id).bind(&l.aid)
         .bind(line_key(l.item_id, &l.aid)).bind(l.share as i64).fetch_one(c).await)
     .or_taken("item", "Этот учебник уже выбран для этого предмета и класса")?;
+    super::touch(ex, &[l.school_id]).await?;
     let change = Change {
         action: "create",
         entity: "curriculum",
@@ -93,6 +94,7 @@ const CHUNK: usize = 500;
 /// [`add_curriculum_line`]'s callers do.
 pub async fn insert_curriculum(ex: &mut Ex<'_>, actor: &Actor, lines: &[NewLine]) -> Result<u64, Error> {
     let mut n = 0;
+    super::touch(ex, &lines.iter().map(|l| l.school_id).collect::<Vec<_>>()).await?;
     for chunk in lines.chunks(CHUNK) {
         n += exec!(ex, c => {
             let mut q = sqlx::QueryBuilder::new(
@@ -123,6 +125,7 @@ pub async fn delete_curriculum_line(ex: &mut Ex<'_>, actor: &Actor, school_id: i
     let n = exec!(ex, c => sqlx::query("DELETE FROM curriculum WHERE id = $1 AND school_id = $2")
         .bind(id).bind(school_id).execute(c).await)?;
     if n == 1 {
+        super::touch(ex, &[school_id]).await?;
         let change = Change {
             action: "delete",
             entity: "curriculum",
@@ -146,6 +149,7 @@ pub async fn copy_curriculum(ex: &mut Ex<'_>, actor: &Actor, school_id: i64, fro
          WHERE school_id = $1 AND school_year = $2
          ON CONFLICT (school_id, school_year, grade, subject, line_key) DO NOTHING")
         .bind(school_id).bind(from as i64).bind(to as i64).execute(c).await)?;
+    super::touch(ex, &[school_id]).await?;
     let change = Change {
         action: "create",
         entity: "curriculum",

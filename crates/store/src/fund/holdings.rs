@@ -70,6 +70,7 @@ pub async fn insert_receipt(ex: &mut Ex<'_>, actor: &Actor, r: &NewReceipt) -> R
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
         .bind(r.school_id).bind(&r.doc_number).bind(r.doc_date).bind(&r.source).bind(&r.note).bind(now())
         .bind(actor.user_id).fetch_one(c).await)?;
+    super::touch(ex, &[r.school_id]).await?;
     for chunk in r.batches.chunks(1000) {
         exec!(ex, c => {
             let mut q = sqlx::QueryBuilder::new("INSERT INTO fund_batches (receipt_id, school_id, item_id, year, copies, price) ");
@@ -176,6 +177,7 @@ pub async fn insert_writeoff(
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(school_id).bind(act_number).bind(act_date).bind(reason).bind(now()).bind(actor.user_id)
         .fetch_one(c).await)?;
+    super::touch(ex, &[school_id]).await?;
     let mut total = 0;
     for line in lines {
         let mut need = line.copies;

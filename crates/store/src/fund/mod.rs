@@ -6,11 +6,13 @@ mod curriculum;
 mod fpu;
 mod holdings;
 mod pupils;
+mod summary;
 
 pub use curriculum::*;
 pub use fpu::*;
 pub use holdings::*;
 pub use pupils::*;
+pub use summary::*;
 
 /// `$N IS NULL OR school_id = $N` for a reach: a librarian reads their own school's fund only.
 pub(crate) fn in_reach(school_col: &str, district: &str, school: &str) -> String {

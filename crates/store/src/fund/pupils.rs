@@ -36,6 +36,7 @@ pub async fn set_contingent(
 ) -> Result<(), Error> {
     exec!(ex, c => sqlx::query("DELETE FROM contingent WHERE school_id = $1 AND school_year = $2")
         .bind(school_id).bind(year as i64).execute(c).await)?;
+    super::touch(ex, &[school_id]).await?;
     for r in rows {
         exec!(ex, c => sqlx::query(
             "INSERT INTO contingent (school_id, school_year, grade, class_name, pupils) VALUES ($1, $2, $3, $4, $5)")

@@ -124,7 +124,7 @@ pub async fn development(
     Query(q): Query<YearParam>,
 ) -> Result<Html<String>> {
     let year = q.year()?;
-    let rows = analysis::growth(&st.db, &reach, year).await?;
+    let rows = analysis::growth(&st.db, &reach, year, domain::clock::today()).await?;
     Ok(Html(DevelopmentPage { ctx, year, rows }.render()?))
 }
 
