@@ -1,6 +1,6 @@
 //! The `biblioset` command: serve the site, migrate, manage accounts, import, back up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -82,6 +82,40 @@ enum Command {
         #[command(subcommand)]
         command: FpuCommand,
     },
+    /// School library catalogs (ISO 2709: RUSMARC, UNIMARC, MARC 21; MARCXML).
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Convert a catalog to MARCXML or TSV (001, title, author) on stdout. Broken records are
+    /// reported on stderr by number; the exit code is 0 when at least one record was read.
+    Convert {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        to: CatalogOutput,
+        /// The file's encoding; by default told by the file (100$a, leader/09, the bytes).
+        #[arg(long, value_enum, default_value = "auto")]
+        encoding: CatalogEncoding,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CatalogOutput {
+    Marcxml,
+    Tsv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogEncoding {
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "cp1251", alias = "windows-1251")]
+    Cp1251,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +269,9 @@ async fn run() -> Result<()> {
         Command::District { command } => district(&cli, command).await?,
         Command::Import { what, file, district } => import(&cli, *what, file, *district).await?,
         Command::Fpu { command: FpuCommand::Import { file, order } } => fpu_import(&cli, file, order).await?,
+        Command::Catalog { command: CatalogCommand::Convert { file, to, encoding } } => {
+            catalog_convert(file, *to, *encoding)?
+        }
         Command::Backup { file } => {
             if file.exists() {
                 bail!("{} already exists: choose a new file name", file.display());
@@ -381,6 +418,95 @@ async fn fpu_import(cli: &Cli, file: &PathBuf, order: &str) -> Result<()> {
         Err(ImportError::Upload(m)) => bail!(m),
         Err(ImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// `catalog convert`: the catalog is read and written record by record, so a large file is never
+/// held whole. No database is opened.
+fn catalog_convert(file: &Path, to: CatalogOutput, encoding: CatalogEncoding) -> Result<()> {
+    use formats::marc::{self, Encoding};
+    use std::io::Write;
+
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let source = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let size = source.metadata().map(|m| m.len()).unwrap_or(0);
+    let encoding = match encoding {
+        CatalogEncoding::Auto => Encoding::Auto,
+        CatalogEncoding::Utf8 => Encoding::Utf8,
+        CatalogEncoding::Cp1251 => Encoding::Windows1251,
+    };
+    let mut reader =
+        match marc::open_catalog(std::io::BufReader::new(source), &name, encoding, &marc::Limits::default()) {
+            Ok(reader) => reader,
+            Err(problem) => {
+                eprintln!("{problem}");
+                std::process::exit(1);
+            }
+        };
+    // Drawn on stderr only when it is a terminal.
+    let pb = ProgressBar::new(size);
+    pb.set_style(
+        ProgressStyle::with_template("чтение каталога [{bar:30}] {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let (mut read, mut broken, mut first_broken) = (0usize, 0usize, None);
+    let written = (|| -> std::io::Result<()> {
+        let mut plain = Some(std::io::BufWriter::new(std::io::stdout().lock()));
+        // The MARCXML header goes out with the first record: a file with none prints nothing.
+        let mut xml = None;
+        while let Some(item) = reader.next() {
+            match item {
+                Ok(record) => {
+                    read += 1;
+                    if to == CatalogOutput::Marcxml {
+                        if let Some(out) = plain.take() {
+                            xml = Some(marc::MarcXmlWriter::new(out)?);
+                        }
+                    }
+                    match (xml.as_mut(), plain.as_mut()) {
+                        (Some(w), _) => w.write(&record)?,
+                        (None, Some(out)) => writeln!(out, "{}", marc::tsv_line(&record))?,
+                        (None, None) => {}
+                    }
+                }
+                Err(b) => {
+                    broken += 1;
+                    pb.suspend(|| eprintln!("{}", b.problem(&name)));
+                    first_broken.get_or_insert(b);
+                }
+            }
+            pb.set_position(reader.bytes_read());
+        }
+        match (xml, plain) {
+            (Some(w), _) => w.finish().map(drop),
+            (None, Some(mut out)) => out.flush(),
+            (None, None) => Ok(()),
+        }
+    })();
+    pb.finish_and_clear();
+    match written {
+        Ok(()) => {}
+        // `… | head`: the reader of the output has had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e).context("cannot write the output"),
+    }
+    if read == 0 {
+        eprintln!("{}", reader.nothing_read(broken, first_broken.as_ref()));
+        std::process::exit(1);
+    }
+    if reader.format() == marc::Format::Iso2709 {
+        if let Some(problem) = reader.failure() {
+            eprintln!("{problem}");
+        }
+    }
+    let mut summary = format!(
+        "Файл «{name}»: прочитано записей: {read}, повреждённых: {broken}; кодировка {}",
+        reader.encoding().name()
+    );
+    if let Some(declared) = reader.declared().filter(|d| *d != reader.encoding()) {
+        summary.push_str(&format!(" (в файле указана {}, но байты говорят иное)", declared.name()));
+    }
+    eprintln!("{summary}");
+    Ok(())
 }
 
 async fn import(cli: &Cli, what: ImportWhat, file: &PathBuf, district: i64) -> Result<()> {

@@ -242,3 +242,109 @@ async fn fpu_import_from_the_command_line() {
     let orders = store::fund::fpu_orders(&mut c.ex()).await.unwrap();
     assert_eq!(orders.len(), 1, "only the good file is stored, once");
 }
+
+/// A RUSMARC record in Windows-1251 as ИРБИС writes it (100$a says so), for `catalog convert`.
+fn rusmarc_1251(id: &str, title: &str, author: &[(char, &str)]) -> Vec<u8> {
+    let cp = |s: &str| encoding_rs::WINDOWS_1251.encode(s).0.into_owned();
+    let field = |ind: &str, subfields: &[(char, &str)]| {
+        let mut out = ind.as_bytes().to_vec();
+        for (code, value) in subfields {
+            out.push(0x1F);
+            out.push(*code as u8);
+            out.extend(cp(value));
+        }
+        out
+    };
+    let fields = [
+        ("001", id.as_bytes().to_vec()),
+        ("100", field("  ", &[('a', "20240115d2024    k  y0rusy0189    ca")])),
+        ("200", field("1 ", &[('a', title)])),
+        ("700", field(" 1", author)),
+    ];
+    let (mut directory, mut data) = (Vec::new(), Vec::new());
+    for (tag, content) in fields {
+        directory.extend(format!("{tag}{:04}{:05}", content.len() + 1, data.len()).bytes());
+        data.extend(content);
+        data.push(0x1E);
+    }
+    directory.push(0x1E);
+    let base = 24 + directory.len();
+    let mut out = format!("{:05}nam  22{base:05}   450 ", base + data.len() + 1).into_bytes();
+    out.extend(directory);
+    out.extend(data);
+    out.push(0x1D);
+    out
+}
+
+/// `biblioset catalog convert` reads a Windows-1251 RUSMARC file without a database: TSV lines,
+/// MARCXML that an XML parser reads back, a broken record named on stderr by its number.
+#[tokio::test]
+async fn catalog_convert_reads_windows_1251_rusmarc() {
+    let d = temp_dir();
+    // Never created: the command opens no database.
+    let data = dir_arg(&d.join("data"));
+    let mut bytes = rusmarc_1251("RU/1", "Капитанская дочка", &[('a', "Пушкин"), ('b', "А. С.")]);
+    bytes.extend(rusmarc_1251("RU/2", "Ёжик в тумане & другие", &[('a', "Козлов"), ('g', "Сергей Григорьевич")]));
+    bytes.extend(b"00042nam  22000000   450 junk\x1d");
+    bytes.extend(rusmarc_1251("RU/4", "«Тихий Дон»", &[('a', "Шолохов"), ('b', "М. А.")]));
+    let file = d.join("каталог.iso");
+    std::fs::write(&file, &bytes).unwrap();
+    let convert = |to: &'static str, extra: &'static [&'static str]| {
+        let (data, file) = (data.clone(), dir_arg(&file));
+        async move {
+            Command::new(BIN)
+                .args(["--data-dir", &data, "catalog", "convert", &file, "--to", to])
+                .args(extra)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+
+    let out = convert("tsv", &[]).await;
+    let (stdout, stderr) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8_lossy(&out.stderr).to_string());
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout,
+        "RU/1\tКапитанская дочка\tПушкин А. С.\nRU/2\tЁжик в тумане & другие\tКозлов С. Г.\nRU/4\t«Тихий Дон»\tШолохов М. А.\n"
+    );
+    assert!(stderr.contains("Файл «каталог.iso»: запись 3: "), "{stderr}");
+    assert!(stderr.contains("прочитано записей: 3, повреждённых: 1; кодировка Windows-1251"), "{stderr}");
+    assert!(!Path::new(&data).exists(), "no database was opened");
+
+    let out = convert("marcxml", &["--encoding", "cp1251"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut xml = quick_xml::Reader::from_reader(&out.stdout[..]);
+    let (mut buf, mut records, mut titles, mut namespace, mut open) = (Vec::new(), 0, Vec::new(), None, None);
+    loop {
+        match xml.read_event_into(&mut buf).expect("well-formed MARCXML") {
+            quick_xml::events::Event::Start(e) => match e.local_name().as_ref() {
+                "collection" => {
+                    namespace = e.try_get_attribute("xmlns").unwrap().map(|a| a.value.into_owned());
+                }
+                "record" => records += 1,
+                "subfield" => open = e.try_get_attribute("code").unwrap().map(|a| a.value.into_owned()),
+                _ => {}
+            },
+            quick_xml::events::Event::Text(t) if open.as_deref() == Some("a") => titles.push(t.to_string()),
+            quick_xml::events::Event::GeneralRef(r) if open.as_deref() == Some("a") => {
+                titles.push(quick_xml::escape::resolve_predefined_entity(&r).unwrap_or("?").to_string())
+            }
+            quick_xml::events::Event::End(e) if e.local_name().as_ref() == "subfield" => open = None,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    assert_eq!(records, 3);
+    assert_eq!(namespace.as_deref(), Some("http://www.loc.gov/MARC21/slim"));
+    let text = titles.concat();
+    assert!(text.contains("Капитанская дочка") && text.contains("Ёжик в тумане & другие"), "{text}");
+
+    let pdf = d.join("перечень.iso");
+    std::fs::write(&pdf, b"%PDF-1.7\n").unwrap();
+    let out = Command::new(BIN).args(["catalog", "convert", &dir_arg(&pdf), "--to", "tsv"]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("это документ PDF, а не каталог"));
+}

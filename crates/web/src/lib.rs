@@ -94,6 +94,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// may serve one PostgreSQL database.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) -> std::io::Result<()> {
     tokio::spawn(purge_periodically(db.clone()));
+    tokio::spawn(count_figures_periodically(db.clone()));
     let app = app(db, config);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -111,6 +112,20 @@ async fn purge_periodically(db: Db) {
             Ok(n) if n > 0 => tracing::debug!(rows = n, "purged expired sessions and links"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purge of expired sessions failed"),
+        }
+    }
+}
+
+/// Counts every district's provision figures every ten minutes (the first time a minute after
+/// start), so that the first report of a day, or after a change to many schools, finds them kept
+/// instead of counting every school while someone waits (bench/RESULTS.md).
+async fn count_figures_periodically(db: Db) {
+    let start = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(start, Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::fund::count_every_district(&db).await {
+            tracing::warn!(error = %e, "counting provision figures failed");
         }
     }
 }

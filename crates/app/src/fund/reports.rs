@@ -288,6 +288,20 @@ async fn school_figures(db: &Db, reach: &Reach, year: SchoolYear, today: NaiveDa
     Ok(out)
 }
 
+/// Counts and keeps the current school year's figures of every district's schools whose kept
+/// ones are stale; the server does it in the background.
+pub async fn count_every_district(db: &Db) -> Result<()> {
+    let districts = {
+        let mut c = db.conn().await?;
+        directory::list_districts(&mut c.ex()).await?
+    };
+    let (year, today) = (SchoolYear::current(), domain::clock::today());
+    for d in districts.iter().filter(|d| d.archived_at.is_none()) {
+        school_figures(db, &Reach::whole_district(d.id), year, today).await?;
+    }
+    Ok(())
+}
+
 /// Provision of every school in reach: sums of need and of min(have, need) over schools.
 pub async fn district_provision(
     db: &Db,
