@@ -85,8 +85,13 @@ impl Facts {
         Standing::of(annex, limit, today)
     }
 
+    /// The limit date of use; none while the current order lists the item in Annex 1, even if an
+    /// earlier order had excluded it with a limit.
     pub(super) fn limit(&self, item: i64) -> Option<NaiveDate> {
-        self.standings.get(&item).and_then(|s| s.1)
+        match self.standings.get(&item) {
+            Some((Some(1), _)) | None => None,
+            Some((_, limit)) => *limit,
+        }
     }
 
     pub(super) fn choices(&self, school: i64) -> Vec<Choice> {
@@ -455,5 +460,32 @@ fn overlaps(a: &Listed, b: &Listed) -> bool {
     match (a.grade_from, a.grade_to, b.grade_from, b.grade_to) {
         (Some(a1), Some(a2), Some(b1), Some(b2)) => a1 <= b2 && b1 <= a2,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(standings: &[(i64, Option<u8>, Option<NaiveDate>)]) -> Facts {
+        Facts {
+            schools: vec![],
+            lines: vec![],
+            held: HashMap::new(),
+            standings: standings.iter().map(|(i, a, l)| (*i, (*a, *l))).collect(),
+            items: HashMap::new(),
+            by_school: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn an_item_back_in_annex_1_has_no_limit_left() {
+        let day = NaiveDate::from_ymd_opt(2025, 9, 25);
+        let f = facts(&[(1, Some(1), day), (2, Some(2), day), (3, None, day), (4, Some(1), None)]);
+        assert_eq!(f.limit(1), None, "returned to Annex 1 by the current order");
+        assert_eq!(f.limit(2), day);
+        assert_eq!(f.limit(3), day, "gone from the current order: the last limit stands");
+        assert_eq!(f.limit(4), None);
+        assert_eq!(f.limit(5), None, "unknown item");
     }
 }
