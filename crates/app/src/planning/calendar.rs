@@ -87,14 +87,25 @@ pub async fn entries(db: &Db, reach: &Reach, from: NaiveDate, to: NaiveDate) -> 
 
 /// A month as weeks of days (Monday first), each day with what touches it; days outside the
 /// month are None.
-pub type Month = Vec<Vec<Option<(NaiveDate, Vec<Entry>)>>>;
+pub type Weeks = Vec<Vec<Option<(NaiveDate, Vec<Entry>)>>>;
+
+/// Entries longer than this many days (a month, «апрель – май») are listed once above the grid
+/// rather than repeated in every day.
+const LONG_DAYS: i64 = 7;
+
+pub struct Month {
+    pub weeks: Weeks,
+    /// What runs through much of the month.
+    pub long: Vec<Entry>,
+}
 
 pub async fn month(db: &Db, reach: &Reach, year: i32, month: u32) -> Result<Month> {
     let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default();
     let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
     let last = next - Duration::days(1);
-    let all = entries(db, reach, first, last).await?;
-    let mut weeks: Month = Vec::new();
+    let (long, all): (Vec<Entry>, Vec<Entry>) =
+        entries(db, reach, first, last).await?.into_iter().partition(|e| (e.to - e.from).num_days() >= LONG_DAYS);
+    let mut weeks: Weeks = Vec::new();
     let mut week = vec![None; first.weekday().num_days_from_monday() as usize];
     let mut day = first;
     while day <= last {
@@ -109,7 +120,7 @@ pub async fn month(db: &Db, reach: &Reach, year: i32, month: u32) -> Result<Mont
         week.resize(7, None);
         weeks.push(week);
     }
-    Ok(weeks)
+    Ok(Month { weeks, long })
 }
 
 /// The iCalendar feed: the current and the next school year's dated events, meetings and

@@ -52,7 +52,7 @@ pub struct MonthParam {
 struct Page {
     ctx: Ctx,
     first: NaiveDate,
-    weeks: Month,
+    month: Month,
     has_feed: bool,
     /// Shown once, right after it was made.
     feed_url: Option<String>,
@@ -76,6 +76,9 @@ impl Page {
     }
     fn is_today(&self, d: &NaiveDate) -> bool {
         *d == self.today
+    }
+    fn span(&self, e: &Entry) -> String {
+        format!("{} – {}", domain::dates::format(e.from), domain::dates::format(e.to))
     }
     fn label(&self, e: &Entry) -> &'static str {
         match e.kind {
@@ -102,7 +105,7 @@ async fn render(
             .filter(|d| (1990..=2100).contains(&d.year()))
             .ok_or_else(|| AppError::BadRequest(format!("Месяц «{}» не распознан; пример: 2025-09", q.month)))?
     };
-    let weeks = calendar::month(&st.db, reach, first.year(), first.month()).await?;
+    let month = calendar::month(&st.db, reach, first.year(), first.month()).await?;
     let has_feed = match reach.user() {
         Some(u) => {
             let mut c = st.db.conn().await?;
@@ -110,7 +113,7 @@ async fn render(
         }
         None => false,
     };
-    Ok(Html(Page { ctx, first, weeks, has_feed, feed_url, today }.render()?))
+    Ok(Html(Page { ctx, first, month, has_feed, feed_url, today }.render()?))
 }
 
 pub async fn page(
