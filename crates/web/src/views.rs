@@ -309,6 +309,27 @@ impl Show for Option<f64> {
     }
 }
 
+/// Name/value pairs of a form body, in order (repeated names for the lines of a table).
+pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// The first value of a field, empty when absent.
+pub fn one(p: &[(String, String)], key: &str) -> String {
+    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// Every value of a repeated field, in order.
+pub fn all(p: &[(String, String)], key: &str) -> Vec<String> {
+    p.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+}
+
+/// The school years a page offers to choose: last, this and next.
+pub fn years() -> Vec<domain::SchoolYear> {
+    let now = domain::SchoolYear::current();
+    vec![now.prev(), now, now.next()]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -53,8 +53,7 @@ impl ProvisionPage {
         domain::fund::level(*g)
     }
     fn years(&self) -> Vec<SchoolYear> {
-        let now = SchoolYear::current();
-        vec![now.prev(), now, now.next()]
+        crate::views::years()
     }
 }
 

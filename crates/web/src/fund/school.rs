@@ -24,7 +24,7 @@ use crate::error::{AppError, Result};
 use crate::routes::{r, RouteDef};
 use crate::state::AppState;
 #[allow(unused_imports)]
-use crate::views::{self, GradeName, Show};
+use crate::views::{self, all, one, pairs, GradeName, Show};
 
 pub fn routes() -> Vec<RouteDef> {
     let s = Scope::School(Kind::School, "school");
@@ -43,19 +43,6 @@ pub fn routes() -> Vec<RouteDef> {
         r(M::GET, "/api/schools/{school}/provision", Access::on(DISTRICT, s), get(api_provision)),
         r(M::POST, "/api/schools/{school}/writeoffs", Access::on(EDITORS, s), post(api_write_off)),
     ]
-}
-
-/// Name/value pairs of a form body, in order (repeated names for the lines of a document).
-fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-fn one(p: &[(String, String)], key: &str) -> String {
-    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
-fn all(p: &[(String, String)], key: &str) -> Vec<String> {
-    p.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
 }
 
 fn may_edit(reach: &Reach, school: i64) -> bool {
@@ -94,8 +81,7 @@ impl Head {
         ]
     }
     pub fn years(&self) -> Vec<SchoolYear> {
-        let now = SchoolYear::current();
-        vec![now.prev(), now, now.next()]
+        views::years()
     }
 }
 

@@ -17,7 +17,7 @@ use store::planning::{AgendaItem, Attendance, Meeting, Plan};
 use store::scope::Kind;
 use store::{ListQuery, Reach};
 
-use super::{one, pairs, year_of, years};
+use super::year_of;
 use crate::authz::{Access, Ctx, InDistrict, Scope, DISTRICT, HEAD};
 use crate::error::{AppError, Result};
 use crate::fund::YearParam;
@@ -25,6 +25,7 @@ use crate::routes::{r, RouteDef};
 use crate::state::AppState;
 #[allow(unused_imports)]
 use crate::views::Show;
+use crate::views::{one, pairs, years};
 
 pub fn routes() -> Vec<RouteDef> {
     let m = Scope::District(Kind::Meeting, "meeting");

@@ -28,7 +28,7 @@ use crate::error::{AppError, Result};
 use crate::fund::YearParam;
 use crate::routes::{r, RouteDef};
 use crate::state::AppState;
-use crate::views::{self, Show};
+use crate::views::{self, all, one, pairs, years, Show};
 
 pub fn routes() -> Vec<RouteDef> {
     let ev = Scope::District(Kind::PlanEvent, "event");
@@ -53,27 +53,8 @@ pub fn routes() -> Vec<RouteDef> {
     ]
 }
 
-/// Name/value pairs of a form body, in order.
-pub(crate) fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-pub(crate) fn one(p: &[(String, String)], key: &str) -> String {
-    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
-pub(crate) fn all(p: &[(String, String)], key: &str) -> Vec<String> {
-    p.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
-}
-
 pub(crate) fn year_of(p: &[(String, String)]) -> Result<SchoolYear> {
     YearParam { year: one(p, "year") }.year()
-}
-
-/// The years a district's pages offer: last, this and next.
-pub fn years() -> Vec<SchoolYear> {
-    let now = SchoolYear::current();
-    vec![now.prev(), now, now.next()]
 }
 
 /// Whether the i-th event opens a new section of the plan.

@@ -14,13 +14,14 @@ use store::directory::{self, School};
 use store::planning::Contest;
 use store::ListQuery;
 
-use super::{all, one, pairs, year_of, years};
+use super::year_of;
 use crate::authz::{Access, Ctx, InDistrict, DISTRICT, HEAD, OVERSIGHT};
 use crate::error::{AppError, Result};
 use crate::fund::YearParam;
 use crate::routes::{r, RouteDef};
 use crate::state::AppState;
 use crate::views;
+use crate::views::{all, one, pairs, years};
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
