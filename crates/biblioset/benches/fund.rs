@@ -606,7 +606,7 @@ async fn generate(db: &Db, schools: usize) -> Result<Vec<District>> {
         region.push(District { id, head, schools: ids });
         n += here;
         d += 1;
-        if d % 5 == 0 {
+        if d.is_multiple_of(5) {
             println!("  generated {n} schools");
         }
     }
@@ -639,7 +639,7 @@ async fn school_fund(
         }
         for (k, share) in [50u32, 30, 20].into_iter().enumerate() {
             // Every fifth school still teaches one group from an excluded textbook.
-            let item = if k == 2 && si % 5 == 0 && !excluded.is_empty() {
+            let item = if k == 2 && si.is_multiple_of(5) && !excluded.is_empty() {
                 excluded[(si + grade as usize) % excluded.len()]
             } else {
                 current[(si * 7 + grade as usize + k * 5) % current.len()]

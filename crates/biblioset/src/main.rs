@@ -87,6 +87,33 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// The federal list of extremist materials (ФСЭМ).
+    Fsem {
+        #[command(subcommand)]
+        command: FsemCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FsemCommand {
+    /// Check a catalog against the list on this computer, without a server: prints each
+    /// candidate pair (record id from 001, list entry number, score, why) on stdout.
+    Check {
+        /// The list as published: CSV (UTF-8 or Windows-1251) or XLSX.
+        #[arg(long)]
+        list: PathBuf,
+        /// The catalog: ISO 2709 or MARCXML.
+        #[arg(long)]
+        catalog: PathBuf,
+        /// CSV (`;`, UTF-8) with a header instead of tab-separated lines.
+        #[arg(long)]
+        csv: bool,
+        /// 0..1; lower shows more candidates.
+        #[arg(long, default_value_t = domain::fsem::DEFAULT_THRESHOLD)]
+        threshold: f32,
+        #[arg(long, value_enum, default_value = "auto")]
+        encoding: CatalogEncoding,
+    },
 }
 
 #[derive(Subcommand)]
@@ -272,6 +299,9 @@ async fn run() -> Result<()> {
         Command::Catalog { command: CatalogCommand::Convert { file, to, encoding } } => {
             catalog_convert(file, *to, *encoding)?
         }
+        Command::Fsem { command: FsemCommand::Check { list, catalog, csv, threshold, encoding } } => {
+            fsem_check(list, catalog, *csv, *threshold, *encoding)?
+        }
         Command::Backup { file } => {
             if file.exists() {
                 bail!("{} already exists: choose a new file name", file.display());
@@ -422,20 +452,128 @@ async fn fpu_import(cli: &Cli, file: &PathBuf, order: &str) -> Result<()> {
 
 /// `catalog convert`: the catalog is read and written record by record, so a large file is never
 /// held whole. No database is opened.
+impl CatalogEncoding {
+    fn marc(self) -> formats::marc::Encoding {
+        match self {
+            CatalogEncoding::Auto => formats::marc::Encoding::Auto,
+            CatalogEncoding::Utf8 => formats::marc::Encoding::Utf8,
+            CatalogEncoding::Cp1251 => formats::marc::Encoding::Windows1251,
+        }
+    }
+}
+
+/// `fsem check`: the list indexed once, every readable record of the catalog looked up in it.
+/// Broken records and the list's warnings go to stderr; the exit code is 0 when both files were
+/// read, whether or not there are candidates.
+fn fsem_check(list: &Path, catalog: &Path, as_csv: bool, threshold: f32, encoding: CatalogEncoding) -> Result<()> {
+    use formats::marc;
+    use std::io::Write;
+
+    if !(0.0..=1.0).contains(&threshold) {
+        bail!("--threshold: {threshold} — нужно число от 0 до 1");
+    }
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let bytes = std::fs::read(list).with_context(|| format!("cannot read {}", list.display()))?;
+    let parsed = match formats::fsem::read(&bytes, &name(list)) {
+        Ok(l) => l,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("{p}");
+            }
+            std::process::exit(1);
+        }
+    };
+    for w in &parsed.warnings {
+        eprintln!("{w}");
+    }
+    let entries: Vec<domain::fsem::ListEntry> = parsed.entries.iter().map(|e| e.to_list_entry()).collect();
+    let index = domain::fsem::Index::build(&entries);
+    let source = std::fs::File::open(catalog).with_context(|| format!("cannot read {}", catalog.display()))?;
+    let cat_name = name(catalog);
+    let mut reader =
+        match marc::open_catalog(std::io::BufReader::new(source), &cat_name, encoding.marc(), &marc::Limits::default())
+        {
+            Ok(r) => r,
+            Err(problem) => {
+                eprintln!("{problem}");
+                std::process::exit(1);
+            }
+        };
+    let stdout = std::io::stdout().lock();
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(if as_csv { b';' } else { b'\t' })
+        .quote_style(if as_csv { csv::QuoteStyle::Necessary } else { csv::QuoteStyle::Never })
+        .from_writer(std::io::BufWriter::new(stdout));
+    if as_csv {
+        out.write_record([
+            "Запись (001)",
+            "Заглавие",
+            "Автор",
+            "№ в списке",
+            "Оценка",
+            "Почему",
+            "Исключён из списка",
+        ])?;
+    }
+    let (mut read, mut broken, mut found) = (0usize, 0usize, 0usize);
+    let mut first_broken = None;
+    for item in reader.by_ref() {
+        let record = match item {
+            Ok(r) => r,
+            Err(b) => {
+                broken += 1;
+                eprintln!("{}", b.problem(&cat_name));
+                first_broken.get_or_insert(b);
+                continue;
+            }
+        };
+        read += 1;
+        let id = record.id().map(str::to_string).unwrap_or_else(|| format!("#{read}"));
+        let title = record.title().unwrap_or_default();
+        let author = record.author().unwrap_or_default();
+        let probe = domain::fsem::CatalogRecord { id: read as i64, title: title.clone(), author: author.clone() };
+        for c in index.candidates(&probe, threshold) {
+            found += 1;
+            let score = format!("{:.2}", c.score);
+            let excluded = if c.excluded { "да" } else { "" };
+            // Tabs and line breaks inside a field would break a TSV line.
+            let flat = |s: &str| if as_csv { s.to_string() } else { s.replace(['\t', '\n', '\r'], " ") };
+            let row =
+                [flat(&id), flat(&title), flat(&author), c.entry.to_string(), score, flat(&c.why), excluded.into()];
+            match out.write_record(&row) {
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
+                    return Ok(());
+                }
+                r => r?,
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("cannot write the output");
+        }
+    }
+    if read == 0 {
+        eprintln!("{}", reader.nothing_read(broken, first_broken.as_ref()));
+        std::process::exit(1);
+    }
+    eprintln!(
+        "Записей каталога: {read}, повреждённых: {broken}; записей списка: {}; кандидатов: {found} (порог {threshold}).",
+        entries.len()
+    );
+    let _ = std::io::stderr().flush();
+    Ok(())
+}
+
 fn catalog_convert(file: &Path, to: CatalogOutput, encoding: CatalogEncoding) -> Result<()> {
-    use formats::marc::{self, Encoding};
+    use formats::marc;
     use std::io::Write;
 
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let source = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let size = source.metadata().map(|m| m.len()).unwrap_or(0);
-    let encoding = match encoding {
-        CatalogEncoding::Auto => Encoding::Auto,
-        CatalogEncoding::Utf8 => Encoding::Utf8,
-        CatalogEncoding::Cp1251 => Encoding::Windows1251,
-    };
     let mut reader =
-        match marc::open_catalog(std::io::BufReader::new(source), &name, encoding, &marc::Limits::default()) {
+        match marc::open_catalog(std::io::BufReader::new(source), &name, encoding.marc(), &marc::Limits::default()) {
             Ok(reader) => reader,
             Err(problem) => {
                 eprintln!("{problem}");

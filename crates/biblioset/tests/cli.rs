@@ -348,3 +348,59 @@ async fn catalog_convert_reads_windows_1251_rusmarc() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("это документ PDF, а не каталог"));
 }
+
+/// `biblioset fsem check` on a librarian's own computer: a synthetic list in the published
+/// layout (BOM, CRLF, `;`, doubled quotes) against a Windows-1251 RUSMARC catalog. The planted
+/// book is a candidate with its 001, entry number and explanation; the classic whose title a video
+/// entry shares is not; no database is opened.
+#[tokio::test]
+async fn fsem_check_finds_the_planted_book_and_not_the_classic() {
+    let d = temp_dir();
+    let data = dir_arg(&d.join("data"));
+    let list = "\u{feff}Материал;Дата включения (указывается с 01.01.2017)\r\n\
+        \"Книга Петрова И.И. \"\"Тёмные дороги пустоши\"\" (издательство «Заря», 2005)\";12.03.2018\r\n\
+        \"Видеоролик \"\"Мастер и Маргарита\"\", размещённый на сайте example.org\";01.02.2019\r\n\
+        \"Брошюра \"\"Путь огня\"\" исключен решением суда\";\r\n";
+    let list_file = d.join("список.csv");
+    std::fs::write(&list_file, list.as_bytes()).unwrap();
+    let mut catalog = rusmarc_1251("RU/10", "Темные дороги пустоши", &[('a', "Петров"), ('b', "И. И.")]);
+    catalog.extend(rusmarc_1251("RU/11", "Мастер и Маргарита", &[('a', "Булгаков"), ('b', "М. А.")]));
+    catalog.extend(rusmarc_1251("RU/12", "Капитанская дочка", &[('a', "Пушкин"), ('b', "А. С.")]));
+    let cat_file = d.join("фонд.iso");
+    std::fs::write(&cat_file, &catalog).unwrap();
+    let out = Command::new(BIN)
+        .args(["--data-dir", &data, "fsem", "check", "--list", &dir_arg(&list_file), "--catalog", &dir_arg(&cat_file)])
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 1, "one candidate: {stdout}");
+    assert_eq!((lines[0][0], lines[0][3]), ("RU/10", "1"), "record 001 and entry number");
+    assert!(
+        lines[0][5].contains("пустош") || lines[0][5].contains("дорог"),
+        "the explanation names the words: {stdout}"
+    );
+    assert!(stderr.contains("Записей каталога: 3"), "{stderr}");
+    assert!(!d.join("data").exists(), "no database is opened");
+    // CSV with a header for a spreadsheet.
+    let out = Command::new(BIN)
+        .args(["fsem", "check", "--list", &dir_arg(&list_file), "--catalog", &dir_arg(&cat_file), "--csv"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("Запись (001);Заглавие;Автор;№ в списке"), "{stdout}");
+    // A broken list: a Russian message, exit code 1.
+    let bad = d.join("плохой.csv");
+    std::fs::write(&bad, "Что-то;Другое\r\nа;б\r\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["fsem", "check", "--list", &dir_arg(&bad), "--catalog", &dir_arg(&cat_file)])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Материал"), "the message names the missing column: {stderr}");
+}

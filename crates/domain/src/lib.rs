@@ -8,6 +8,7 @@ pub mod directory;
 pub mod errors;
 pub mod fields;
 pub mod fpu;
+pub mod fsem;
 pub mod fund;
 pub mod password;
 pub mod planning;

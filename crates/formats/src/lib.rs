@@ -4,6 +4,7 @@ pub mod chart;
 pub mod csv;
 pub mod docx;
 pub mod fpu;
+pub mod fsem;
 pub mod marc;
 pub mod plan;
 pub mod sheets;
