@@ -115,7 +115,7 @@ pub async fn import_holdings(
         xlsx::Limits { max_rows: MAX_HOLDING_ROWS as u32 + 1, max_part_bytes: 64 * 1024 * 1024, ..Default::default() };
     let t =
         xlsx::read_table_limited(bytes, file, HOLDINGS_COLUMNS, &limits).map_err(|p| ImportError::Problems(vec![p]))?;
-    let sum = checksum(bytes);
+    let sum = checksum(&t);
     let listed: Vec<Listed> = {
         let mut c = db.conn().await?;
         if let Some(day) = fund::opening_from(&mut c.ex(), school, &sum).await? {
@@ -158,10 +158,20 @@ struct Pending {
     rows: Vec<OpeningRow>,
 }
 
-/// The file's SHA-256, short: written into the receipt's note so the same file is not loaded twice.
-fn checksum(bytes: &[u8]) -> String {
+/// A short SHA-256 of what the file says (its rows' cells in column order), written into the
+/// receipt's note so the same holdings are not loaded twice. Not of the bytes: a workbook saved
+/// again (by Excel, or a second export) differs in its timestamps but not in its holdings.
+fn checksum(t: &xlsx::Table) -> String {
     use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))[..16].to_string()
+    let mut h = sha2::Sha256::new();
+    for r in &t.rows {
+        for c in HOLDINGS_COLUMNS {
+            h.update(domain::text::clean(&r.get(c.key)).as_bytes());
+            h.update([0x1F]);
+        }
+        h.update([0x1E]);
+    }
+    format!("{:x}", h.finalize())[..16].to_string()
 }
 
 /// Settles a pending upload's doubtful rows with the person's choices (row → item) and writes it.
