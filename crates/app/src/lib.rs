@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod directory;
+pub mod fsem;
 pub mod fund;
 pub mod hashing;
 pub mod imports;

@@ -114,6 +114,11 @@ enum FsemCommand {
         #[arg(long, value_enum, default_value = "auto")]
         encoding: CatalogEncoding,
     },
+    /// Store the list as a new version in the database (the same file twice changes nothing).
+    ImportList {
+        /// The list as published: CSV (UTF-8 or Windows-1251) or XLSX.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -302,6 +307,7 @@ async fn run() -> Result<()> {
         Command::Fsem { command: FsemCommand::Check { list, catalog, csv, threshold, encoding } } => {
             fsem_check(list, catalog, *csv, *threshold, *encoding)?
         }
+        Command::Fsem { command: FsemCommand::ImportList { file } } => fsem_import(&cli, file).await?,
         Command::Backup { file } => {
             if file.exists() {
                 bail!("{} already exists: choose a new file name", file.display());
@@ -459,6 +465,34 @@ impl CatalogEncoding {
             CatalogEncoding::Utf8 => formats::marc::Encoding::Utf8,
             CatalogEncoding::Cp1251 => formats::marc::Encoding::Windows1251,
         }
+    }
+}
+
+/// `fsem import-list`: the same import as the web page, as the system.
+async fn fsem_import(cli: &Cli, file: &PathBuf) -> Result<()> {
+    let db = open(cli).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let pb = spinner("чтение списка…");
+    let result = app::fsem::import_list(&db, &store::audit::Actor::SYSTEM, &bytes, &name).await;
+    pb.finish_and_clear();
+    match result {
+        Ok(r) => {
+            println!("{}", r.summary());
+            for w in &r.warnings {
+                println!("  предупреждение: {w}");
+            }
+            Ok(())
+        }
+        Err(ImportError::Problems(p)) => {
+            eprintln!("Список не загружен, в базе ничего не изменилось:");
+            for x in &p {
+                eprintln!("  {x}");
+            }
+            std::process::exit(1);
+        }
+        Err(ImportError::Upload(m)) => bail!(m),
+        Err(ImportError::Store(e)) => Err(e.into()),
     }
 }
 

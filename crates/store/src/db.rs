@@ -107,6 +107,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "fund_report_indexes", include_str!("../migrations/0004_fund_report_indexes.sql")),
     (5, "planning", include_str!("../migrations/0005_planning.sql")),
     (6, "provision_cache", include_str!("../migrations/0006_provision_cache.sql")),
+    (7, "fsem", include_str!("../migrations/0007_fsem.sql")),
 ];
 
 #[derive(Debug)]

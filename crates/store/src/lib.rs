@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod fsem;
 pub mod fund;
 pub mod planning;
 pub mod reach;

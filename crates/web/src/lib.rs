@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authz;
 pub mod directory;
 pub mod error;
+pub mod fsem;
 pub mod fund;
 pub mod home;
 pub mod planning;

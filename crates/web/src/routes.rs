@@ -11,7 +11,7 @@ use crate::directory::{librarians, passports, schools};
 use crate::fund;
 use crate::planning;
 use crate::state::AppState;
-use crate::{accounts, api, audit, home};
+use crate::{accounts, api, audit, fsem, home};
 
 pub struct RouteDef {
     pub method: Method,
@@ -32,6 +32,7 @@ pub fn table() -> Vec<RouteDef> {
         passports::routes(),
         librarians::routes(),
         fund::fpu::routes(),
+        fsem::routes(),
         fund::school::routes(),
         fund::opening::routes(),
         fund::district::routes(),
