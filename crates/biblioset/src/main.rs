@@ -436,16 +436,21 @@ async fn fpu_import(cli: &Cli, file: &PathBuf, order: &str) -> Result<()> {
     let pb = spinner("чтение перечня…");
     let result = app::fund::import_fpu(&db, &store::audit::Actor::SYSTEM, &bytes, &name, order).await;
     pb.finish_and_clear();
+    report_import(result.map(|r| (r.summary(), r.warnings)), "Перечень не загружен")
+}
+
+/// Prints what an import read, or every problem of the file and exits 1 (nothing was written).
+fn report_import(result: Result<(String, Vec<String>), ImportError>, refused: &str) -> Result<()> {
     match result {
-        Ok(r) => {
-            println!("{}", r.summary());
-            for w in &r.warnings {
+        Ok((summary, warnings)) => {
+            println!("{summary}");
+            for w in &warnings {
                 println!("  предупреждение: {w}");
             }
             Ok(())
         }
         Err(ImportError::Problems(p)) => {
-            eprintln!("Перечень не загружен, в базе ничего не изменилось:");
+            eprintln!("{refused}, в базе ничего не изменилось:");
             for x in &p {
                 eprintln!("  {x}");
             }
@@ -456,8 +461,6 @@ async fn fpu_import(cli: &Cli, file: &PathBuf, order: &str) -> Result<()> {
     }
 }
 
-/// `catalog convert`: the catalog is read and written record by record, so a large file is never
-/// held whole. No database is opened.
 impl CatalogEncoding {
     fn marc(self) -> formats::marc::Encoding {
         match self {
@@ -476,24 +479,7 @@ async fn fsem_import(cli: &Cli, file: &PathBuf) -> Result<()> {
     let pb = spinner("чтение списка…");
     let result = app::fsem::import_list(&db, &store::audit::Actor::SYSTEM, &bytes, &name).await;
     pb.finish_and_clear();
-    match result {
-        Ok(r) => {
-            println!("{}", r.summary());
-            for w in &r.warnings {
-                println!("  предупреждение: {w}");
-            }
-            Ok(())
-        }
-        Err(ImportError::Problems(p)) => {
-            eprintln!("Список не загружен, в базе ничего не изменилось:");
-            for x in &p {
-                eprintln!("  {x}");
-            }
-            std::process::exit(1);
-        }
-        Err(ImportError::Upload(m)) => bail!(m),
-        Err(ImportError::Store(e)) => Err(e.into()),
-    }
+    report_import(result.map(|r| (r.summary(), r.warnings)), "Список не загружен")
 }
 
 /// `fsem check`: the list indexed once, every readable record of the catalog looked up in it.
@@ -599,6 +585,8 @@ fn fsem_check(list: &Path, catalog: &Path, as_csv: bool, threshold: f32, encodin
     Ok(())
 }
 
+/// `catalog convert`: the catalog is read and written record by record, so a large file is never
+/// held whole. No database is opened.
 fn catalog_convert(file: &Path, to: CatalogOutput, encoding: CatalogEncoding) -> Result<()> {
     use formats::marc;
     use std::io::Write;
