@@ -16,7 +16,9 @@ const SEEDS: [(&str, i32); 5] =
     [("seed0.docx", 2023), ("seed1.docx", 2020), ("seed2.docx", 2019), ("seed3.docx", 2023), ("seed4.docx", 2025)];
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../formats/tests/fixtures/plans/{name}", env!("CARGO_MANIFEST_DIR"));
+    // At run time: a test binary built in another checkout must still read this one's files.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/../formats/tests/fixtures/plans/{name}");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -370,4 +372,28 @@ on_both!(a_closed_year_needs_a_reopen_and_the_analysis_counts_what_was_done, |ap
     assert_eq!(plan["plan"]["theme"], "Тема года");
     let first = &plan["events"][0];
     assert_eq!((first["status"].as_str(), first["due_from"].as_str()), (Some("planned"), Some("2023-01-01")));
+});
+
+on_both!(a_librarian_keeps_a_portfolio_of_links, |app| {
+    let lib = Client::signed_in(&app.url, "lib01").await;
+    let me: Value = lib.get("/api/me").await.json().await.unwrap();
+    let list: Value = lib.get("/api/librarians?per_page=100").await.json().await.unwrap();
+    let mine = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["user_id"] == me["id"])
+        .expect("lib01 has a data-bank record")
+        .clone();
+    let path = format!("/api/librarians/{}", mine["id"]);
+    let mut body = json!({"full_name": mine["full_name"], "portfolio": "конспект урока"});
+    let r = lib.put_json(&path, &body).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("Портфолио"), "{text}");
+    body["portfolio"] = json!("https://example.org/webinar-certificate.pdf https://example.org/lesson");
+    let r = lib.put_json(&path, &body).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let back: Value = lib.get(&path).await.json().await.unwrap();
+    assert_eq!(back["portfolio"], "https://example.org/webinar-certificate.pdf https://example.org/lesson");
 });

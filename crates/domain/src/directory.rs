@@ -373,6 +373,7 @@ crate::record! {
         attestation_date: "Дата аттестации", Kind::Date;
         next_attestation_date: "Дата следующей аттестации", Kind::Date;
         self_education_theme: "Тема самообразования", Kind::Text;
+        portfolio: "Портфолио (ссылки на материалы, через пробел)", Kind::Text;
         email: "Электронная почта", Kind::Email;
         phone: "Телефон", Kind::Phone;
         consent_processing_date: "Согласие на обработку ПДн", Kind::Date;
@@ -391,10 +392,21 @@ pub struct LibrarianFields {
     pub attestation_date: Option<NaiveDate>,
     pub next_attestation_date: Option<NaiveDate>,
     pub self_education_theme: String,
+    /// Links to the librarian's materials, certificates and webinars.
+    pub portfolio: String,
     pub email: String,
     pub phone: String,
     pub consent_processing_date: Option<NaiveDate>,
     pub consent_publication_date: Option<NaiveDate>,
+}
+
+/// Portfolio links: web addresses separated by spaces, at most 2 000 characters in all.
+fn portfolio(value: &str, errors: &mut FieldErrors) -> String {
+    let v = optional(value, "portfolio", "Портфолио", 2000, errors);
+    if let Some(bad) = v.split_whitespace().find(|w| !(w.starts_with("https://") || w.starts_with("http://"))) {
+        errors.add("portfolio", format!("Портфолио: «{bad}» — нужны ссылки, начинающиеся с https://, через пробел"));
+    }
+    v
 }
 
 fn count(value: &str, field: &str, label: &str, max: i64, errors: &mut FieldErrors) -> Option<i64> {
@@ -469,6 +481,7 @@ impl LibrarianInput {
                 500,
                 &mut e,
             ),
+            portfolio: portfolio(&self.portfolio, &mut e),
             email: email(&self.email, "email", &mut e),
             phone: phone(&self.phone, "phone", &mut e),
             consent_processing_date,
@@ -608,6 +621,7 @@ impl LibrarianFields {
             attestation_date: iso(&self.attestation_date),
             next_attestation_date: iso(&self.next_attestation_date),
             self_education_theme: self.self_education_theme.clone(),
+            portfolio: self.portfolio.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),
             consent_processing_date: iso(&self.consent_processing_date),

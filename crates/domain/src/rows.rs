@@ -73,6 +73,7 @@ where
             attestation_date: row.maybe_date("attestation_date")?,
             next_attestation_date: row.maybe_date("next_attestation_date")?,
             self_education_theme: row.text("self_education_theme")?,
+            portfolio: row.text("portfolio")?,
             email: row.text("email")?,
             phone: row.text("phone")?,
             consent_processing_date: row.maybe_date("consent_processing_date")?,

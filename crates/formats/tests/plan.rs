@@ -9,7 +9,9 @@ use formats::docx::{self, Block, Body, Document, Table};
 use formats::plan::{read_plan, DraftEvent, DraftMeeting, PlanDraft};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans")
+    // At run time: a test binary built in another checkout must still read this one's files.
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()))
+        .join("tests/fixtures/plans")
 }
 
 fn seed(n: usize) -> PlanDraft {

@@ -108,6 +108,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "planning", include_str!("../migrations/0005_planning.sql")),
     (6, "provision_cache", include_str!("../migrations/0006_provision_cache.sql")),
     (7, "fsem", include_str!("../migrations/0007_fsem.sql")),
+    (8, "portfolio", include_str!("../migrations/0008_portfolio.sql")),
 ];
 
 #[derive(Debug)]

@@ -59,7 +59,7 @@ pub struct Course {
 const COLS: &str =
     "l.id, l.district_id, l.school_id, s.short_name AS school_short_name, l.user_id, l.full_name, l.position,
     l.education, l.experience_years, l.category, l.attestation_date, l.next_attestation_date, l.self_education_theme,
-    l.email, l.phone, l.consent_processing_date, l.consent_publication_date, l.created_at, l.updated_at, l.archived_at";
+    l.portfolio, l.email, l.phone, l.consent_processing_date, l.consent_publication_date, l.created_at, l.updated_at, l.archived_at";
 
 pub const LIBRARIAN_SORTS: &[(&str, &str)] = &[
     ("full_name", "l.full_name"),
@@ -95,12 +95,12 @@ pub async fn create_librarian(
     let id: (i64,) = on!(ex, c => sqlx::query_as(
         "INSERT INTO librarians (district_id, school_id, full_name, position, education, experience_years, category,
            attestation_date, next_attestation_date, self_education_theme, email, phone, consent_processing_date,
-           consent_publication_date, search, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id")
+           consent_publication_date, search, created_at, updated_at, portfolio)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING id")
         .bind(district_id).bind(school_id).bind(&f.full_name).bind(&f.position).bind(&f.education)
         .bind(f.experience_years).bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date)
         .bind(&f.self_education_theme).bind(&f.email).bind(&f.phone).bind(f.consent_processing_date)
-        .bind(f.consent_publication_date).bind(search_text(f, &school)).bind(t).fetch_one(c).await)?;
+        .bind(f.consent_publication_date).bind(search_text(f, &school)).bind(t).bind(&f.portfolio).fetch_one(c).await)?;
     let after = librarian_row(ex, id.0).await?;
     audit::record(
         ex,
@@ -137,12 +137,13 @@ pub async fn update_librarian(
     exec!(ex, c => sqlx::query(
         "UPDATE librarians SET school_id = $1, full_name = $2, position = $3, education = $4, experience_years = $5,
            category = $6, attestation_date = $7, next_attestation_date = $8, self_education_theme = $9, email = $10,
-           phone = $11, consent_processing_date = $12, consent_publication_date = $13, search = $14, updated_at = $15
+           phone = $11, consent_processing_date = $12, consent_publication_date = $13, search = $14, updated_at = $15,
+           portfolio = $17
          WHERE id = $16")
         .bind(school_id).bind(&f.full_name).bind(&f.position).bind(&f.education).bind(f.experience_years)
         .bind(f.category.code()).bind(f.attestation_date).bind(f.next_attestation_date).bind(&f.self_education_theme)
         .bind(&f.email).bind(&f.phone).bind(f.consent_processing_date).bind(f.consent_publication_date)
-        .bind(search_text(f, &school)).bind(now()).bind(id).execute(c).await)?;
+        .bind(search_text(f, &school)).bind(now()).bind(id).bind(&f.portfolio).execute(c).await)?;
     if let (Some(uid), true) = (before.user_id, before.school_id != school_id) {
         // The account follows its person to the new school, so access follows too.
         exec!(ex, c => sqlx::query("UPDATE users SET school_id = $1 WHERE id = $2 AND role = 'librarian'").bind(school_id).bind(uid).execute(c).await)?;
