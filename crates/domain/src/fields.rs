@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(s.short_name, "v-short_name");
         assert_eq!(s.get("inn"), Some("v-inn"));
         assert!(!s.set("no_such_field", String::new()));
-        assert_eq!(LibrarianInput::FIELDS.len(), 12);
+        assert_eq!(LibrarianInput::FIELDS.len(), 13);
         assert_eq!(PassportInput::FIELDS.len(), 13);
     }
 
