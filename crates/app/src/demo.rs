@@ -433,3 +433,137 @@ async fn seed_planning(db: &Db) -> Result<(), Error> {
     .await?;
     Ok(())
 }
+
+/// Made-up entries in the list's published style: books with authors, a brochure, an article,
+/// a leaflet, songs and a video named like school classics, a journal; one excluded.
+const DEMO_LIST: &[&str] = &[
+    "Книга Засекина Р.Т. \"Чёрное знамя рассвета\" (М.: Заря, 2004)",
+    "Брошюра «Слово о чистоте крови» (г. Самара, 2009)",
+    "Аудиозапись песни «Капитанская дочка» исполнителя Сизова К., размещённая в сети Интернет",
+    "Видеоролик «Мёртвые души», размещённый на сайте видеохостинга; решение суда от 12.03.2016",
+    "Журнал «Гроза полуночи», выпуск 3 (2011)",
+    "Листовка «Заря над Волгой» (г. Тверь, 2015)",
+    "Статья Громова П. «Тень над городом», опубликованная в газете «Вестник» № 7 от 2014 г.",
+    "Книга Мирошина А.В. «Путь стального братства» (СПб, 2008); книга Мирошина А.В. «Братство огня» (СПб, 2009)",
+    "Изображение (картинка) «Красная стрела» с подписью, размещённое в социальной сети",
+    "Книга Ханова Т. «Последний зов» (исключена решением суда от 05.05.2022)",
+    "Информационный материал «Дорога к свету», размещённый на сайте",
+    "Книга Белова О.О. «Огни над степью» (М., 2006)",
+];
+
+/// Titles of a school's ordinary fund.
+const DEMO_BOOKS: &[(&str, &str, &str)] = &[
+    ("Капитанская дочка", "Пушкин", "А. С."),
+    ("Мёртвые души", "Гоголь", "Н. В."),
+    ("Гроза", "Островский", "А. Н."),
+    ("Война и мир", "Толстой", "Л. Н."),
+    ("Преступление и наказание", "Достоевский", "Ф. М."),
+    ("Тихий Дон", "Шолохов", "М. А."),
+    ("Белый Бим Чёрное ухо", "Троепольский", "Г. Н."),
+    ("Тимур и его команда", "Гайдар", "А. П."),
+    ("Денискины рассказы", "Драгунский", "В. Ю."),
+    ("Горе от ума", "Грибоедов", "А. С."),
+    ("Отцы и дети", "Тургенев", "И. С."),
+    ("Алые паруса", "Грин", "А. С."),
+    ("Муму", "Тургенев", "И. С."),
+    ("Ёжик в тумане", "Козлов", "С. Г."),
+    ("Двенадцать стульев", "Ильф", "И. А."),
+    ("Мастер и Маргарита", "Булгаков", "М. А."),
+];
+
+fn demo_list_csv() -> Vec<u8> {
+    let mut s = String::from("\u{feff}№;Материал;Дата включения (указывается с 01.01.2017)\r\n");
+    for (i, text) in DEMO_LIST.iter().enumerate() {
+        let date = if i % 4 == 0 { String::new() } else { format!("{:02}.0{}.20{}", 1 + i, 1 + i % 9, 17 + i % 8) };
+        s.push_str(&format!("\"{}\";\"{}\";\"{date}\"\r\n", i + 1, text.replace('"', "\"\"")));
+    }
+    s.into_bytes()
+}
+
+/// A school's catalog in MARCXML (RUSMARC fields): the ordinary fund in several copies of each
+/// title, and for `planted` schools a listed book as a librarian would write it.
+fn demo_catalog(school: usize, planted: bool) -> Vec<u8> {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n",
+    );
+    let mut books: Vec<(String, &str, &str)> = Vec::new();
+    for round in 0..12 {
+        for (t, a, i) in DEMO_BOOKS {
+            books.push((if round == 0 { t.to_string() } else { format!("{t}. Изд. {}", 2000 + round) }, a, i));
+        }
+    }
+    if planted {
+        books.push(("Черное знамя рассвета : роман".into(), "Засекин", "Р."));
+        books.push(("Огни над степью".into(), "", ""));
+    }
+    for (n, (title, surname, initials)) in books.iter().enumerate() {
+        s.push_str(&format!(
+            "<record><leader>00000nam  2200000   450 </leader><controlfield tag=\"001\">RU/SCH{school}/{n}</controlfield>\
+             <datafield tag=\"200\" ind1=\"1\" ind2=\" \"><subfield code=\"a\">{}</subfield></datafield>",
+            esc(title)
+        ));
+        if !surname.is_empty() {
+            s.push_str(&format!(
+                "<datafield tag=\"700\" ind1=\" \" ind2=\"1\"><subfield code=\"a\">{surname}</subfield><subfield code=\"b\">{initials}</subfield></datafield>"
+            ));
+        }
+        s.push_str("</record>\n");
+    }
+    s.push_str("</collection>\n");
+    s.into_bytes()
+}
+
+/// The check against the federal list in the demo: a made-up list, catalogs of the first three
+/// schools read by the real importer, a check of each, one finding confirmed into an act, and a
+/// commission; the other schools have no catalog, so the district overview shows them overdue.
+/// Run by `serve --demo`, after [`seed`], only when the database has no list yet.
+pub async fn seed_compliance(db: &Db) -> Result<(), Error> {
+    {
+        let mut c = db.conn().await?;
+        if store::fsem::latest_version(&mut c.ex()).await?.is_some() {
+            return Ok(());
+        }
+    }
+    let problems = |e: crate::imports::ImportError| Error::Config(format!("demo: {e:?}"));
+    crate::fsem::import_list(db, &Actor::SYSTEM, &demo_list_csv(), "ФСЭМ (демонстрационный).csv")
+        .await
+        .map_err(problems)?;
+    let district = {
+        let mut c = db.conn().await?;
+        directory::list_districts(&mut c.ex()).await?.first().map(|d| d.id).ok_or(Error::NotFound)?
+    };
+    let reach = Reach::whole_district(district);
+    let actor = Actor { user_id: None, district_id: Some(district) };
+    let schools = {
+        let mut c = db.conn().await?;
+        directory::list_schools(&mut c.ex(), &reach, &ListQuery::all()).await?.items
+    };
+    for (i, school) in schools.iter().take(3).enumerate() {
+        let path = std::env::temp_dir().join(format!("biblioset-demo-catalog-{}-{i}.xml", std::process::id()));
+        std::fs::write(&path, demo_catalog(i, i < 2)).map_err(|e| Error::Config(format!("demo catalog: {e}")))?;
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let id = crate::catalog::begin(db, &actor, &reach, school.id, "Каталог основного фонда.xml", size).await?;
+        crate::catalog::run(db, &actor, district, id, path, true, Default::default()).await.map_err(problems)?;
+        crate::compliance::save_commission(
+            db,
+            &actor,
+            &reach,
+            school.id,
+            "Директор школы; председатель\nЗаместитель директора по УВР; член комиссии\nПедагог-библиотекарь; член комиссии",
+        )
+        .await?;
+        let check = crate::compliance::begin_check(db, &actor, &reach, school.id).await?;
+        crate::compliance::run_check(db, &actor, district, check).await?;
+        if i == 1 {
+            let found = {
+                let mut c = db.conn().await?;
+                store::compliance::open_candidates(&mut c.ex(), school.id).await?
+            };
+            if let Some(first) = found.first() {
+                crate::compliance::confirm(db, &actor, &reach, school.id, first.id).await?;
+            }
+        }
+    }
+    Ok(())
+}

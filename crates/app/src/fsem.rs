@@ -124,7 +124,8 @@ pub async fn import_list(db: &Db, actor: &Actor, bytes: &[u8], file: &str) -> Re
     report.warnings = warnings;
     let json = serde_json::to_string(&report).unwrap_or_default();
     match fsem::insert_version(&mut tx.ex(), actor, file, &sha, &json, &entries, &diff).await {
-        Ok(_) => {}
+        // Every stored catalog is checked against what the version brought, in the background.
+        Ok(id) => store::jobs::enqueue(&mut tx.ex(), crate::compliance::RECHECK, id).await?,
         // The same file sent twice at once: the second is answered as if it had come after.
         Err(store::Error::Fields(_)) => {
             drop(tx);

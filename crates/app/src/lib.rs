@@ -4,12 +4,15 @@
 //! store), never in a handler or in `main.rs`; front doors only translate requests and answers.
 
 pub mod accounts;
+pub mod catalog;
+pub mod compliance;
 pub mod demo;
 pub mod directory;
 pub mod fsem;
 pub mod fund;
 pub mod hashing;
 pub mod imports;
+pub mod jobs;
 pub mod planning;
 
 pub use store::Error;

@@ -283,7 +283,12 @@ async fn run() -> Result<()> {
             let addr = listener.local_addr()?;
             let url = format!("http://{addr}");
             if *with_demo {
-                print_demo(app::demo::seed(&db).await?);
+                let outcome = app::demo::seed(&db).await?;
+                let is_demo = !matches!(outcome, demo::Outcome::RealData);
+                print_demo(outcome);
+                if is_demo {
+                    app::demo::seed_compliance(&db).await?;
+                }
             }
             println!("Библиосеть работает: {url}  (база: {})", db.kind());
             let config = web::Config {

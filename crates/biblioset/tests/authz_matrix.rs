@@ -131,6 +131,19 @@ fn expected() -> BTreeMap<&'static str, &'static str> {
         ("GET /fsem", SIGNED),
         ("GET /fsem/import", "AHS"),
         ("POST /fsem/import", "AHS"),
+        ("GET /schools/{school}/fsem", "HOL"),
+        ("POST /schools/{school}/fsem/catalog", "HL"),
+        ("POST /schools/{school}/fsem/check", "HL"),
+        ("POST /schools/{school}/fsem/candidates/{candidate}/confirm", "HL"),
+        ("POST /schools/{school}/fsem/candidates/{candidate}/dismiss", "HL"),
+        ("POST /schools/{school}/fsem/commission", "HL"),
+        ("GET /schools/{school}/fsem/checks/{check}", "HOL"),
+        ("GET /schools/{school}/fsem/checks/{check}/act.docx", "HOL"),
+        ("GET /schools/{school}/fsem/acts/{act}", "HOL"),
+        ("GET /schools/{school}/fsem/acts/{act}/act.docx", "HOL"),
+        ("POST /schools/{school}/fsem/acts/{act}/close", "HL"),
+        ("GET /fsem/district", "HOS"),
+        ("POST /fsem/district/settings", "HS"),
         ("GET /schools/{school}/fund", "HOL"),
         ("GET /schools/{school}/fund/curriculum", "HOL"),
         ("POST /schools/{school}/fund/curriculum", "HL"),
@@ -301,6 +314,65 @@ async fn demo_meeting(app: &TestApp, with_item: bool) -> (i64, i64) {
     (m.id, item)
 }
 
+/// A finished check of the school with one candidate awaiting review and one confirmed into the
+/// school's draft act: (check, open candidate, act). Made anew for each request.
+async fn fresh_findings(app: &TestApp, school: i64) -> (i64, i64, i64) {
+    use store::compliance::{Found, NewCheck};
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let list = "\u{feff}№;Материал;Дата включения\r\n1;\"Книга Засекина Р.Т. «Чёрное знамя»\";01.02.2018\r\n";
+    app::fsem::import_list(&app.db, &Actor::SYSTEM, list.as_bytes(), "fsem.csv").await.unwrap();
+    let mut c = app.db.conn().await.unwrap();
+    let version = store::fsem::latest_version(&mut c.ex()).await.unwrap().unwrap();
+    let import = store::catalog::start_import(&mut c.ex(), &Actor::SYSTEM, school, "k.xml", 1).await.unwrap();
+    let record = |k: &str| store::catalog::NewRecord {
+        record_key: k.into(),
+        title: "Чёрное знамя".into(),
+        author: "Засекин Р. Т.".into(),
+    };
+    store::catalog::add_records(&mut c.ex(), import, &[record("a"), record("b")]).await.unwrap();
+    let district =
+        store::scope::parties(&mut c.ex(), store::scope::Kind::School, school).await.unwrap().unwrap().district;
+    store::catalog::finish_import(&mut c.ex(), &Actor::SYSTEM, district, import, "").await.unwrap();
+    let new = NewCheck {
+        school,
+        catalog_id: import,
+        version_id: version.id,
+        last_number: 1,
+        scope: "full",
+        job_id: None,
+        threshold_pct: 72,
+        records: 2,
+        checked_by: None,
+    };
+    let check = store::compliance::start_check(&mut c.ex(), &new).await.unwrap().unwrap();
+    let found = |k: String| Found {
+        record_key: k,
+        title: "Чёрное знамя".into(),
+        author: "Засекин Р. Т.".into(),
+        entry_number: 1,
+        entry_text: "Книга".into(),
+        score_pct: 100,
+        why: "совпали".into(),
+        excluded: false,
+    };
+    store::compliance::finish_check(
+        &mut c.ex(),
+        &Actor::SYSTEM,
+        district,
+        check,
+        &[found(format!("x{n}")), found(format!("y{n}"))],
+    )
+    .await
+    .unwrap();
+    let open = store::compliance::open_candidates(&mut c.ex(), school).await.unwrap();
+    let mine: Vec<i64> = open.iter().filter(|o| o.check_id == check).map(|o| o.id).collect();
+    let act =
+        store::compliance::confirm(&mut c.ex(), &Actor::SYSTEM, district, school, mine[0], domain::clock::today())
+            .await
+            .unwrap();
+    (check, mine[1], act)
+}
+
 /// A feed address of the head's, so that the public feed answers.
 async fn feed_token(app: &TestApp) -> String {
     let mut c = app.db.conn().await.unwrap();
@@ -340,6 +412,13 @@ async fn request(app: &TestApp, c: &Client, who: Who, method: &Method, path: &st
     }
     if path.starts_with("/ics/") {
         url = format!("/ics/{}", feed_token(app).await);
+    }
+    if path.contains("{candidate}") || path.contains("{check}") || path.contains("{act}") {
+        let (check, candidate, act) = fresh_findings(app, school).await;
+        url = url
+            .replace("{check}", &check.to_string())
+            .replace("{candidate}", &candidate.to_string())
+            .replace("{act}", &act.to_string());
     }
     if path.contains("{course}") {
         url = url.replace("{course}", &fresh_course(app, librarian).await.to_string());

@@ -1,5 +1,6 @@
 //! Readers and writers of the files users bring and take away. No SQL, no HTTP.
 
+pub mod catalog;
 pub mod chart;
 pub mod csv;
 pub mod docx;

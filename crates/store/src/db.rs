@@ -109,6 +109,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "provision_cache", include_str!("../migrations/0006_provision_cache.sql")),
     (7, "fsem", include_str!("../migrations/0007_fsem.sql")),
     (8, "portfolio", include_str!("../migrations/0008_portfolio.sql")),
+    (9, "catalog_check", include_str!("../migrations/0009_catalog_check.sql")),
 ];
 
 #[derive(Debug)]

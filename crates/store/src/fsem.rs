@@ -207,3 +207,41 @@ pub async fn entries(
         on!(ex, c => sqlx::query_as(&count).bind(version_id).bind(&q).bind(show).fetch_one(c).await)?;
     Ok(Page { items, total, page, per_page })
 }
+
+/// What the check matches against: the whole list as version `version_id` has it, or (`only_new`)
+/// the entries that version brought or changed and that are not excluded. (number, text, excluded)
+pub async fn entries_for_check(
+    ex: &mut Ex<'_>,
+    version_id: i64,
+    only_new: bool,
+) -> Result<Vec<(i64, String, bool)>, Error> {
+    Ok(on!(ex, c => sqlx::query_as(
+        "SELECT number, text, excluded FROM fsem_entries
+         WHERE ($2 AND first_version = $1 AND change IN ('new', 'changed') AND NOT excluded)
+            OR (NOT $2 AND first_version <= $1 AND (replaced_in IS NULL OR replaced_in > $1))
+         ORDER BY number")
+        .bind(version_id).bind(only_new).fetch_all(c).await)?)
+}
+
+pub async fn get_version(ex: &mut Ex<'_>, id: i64) -> Result<FsemVersion, Error> {
+    let sql = format!("SELECT {VERSION} FROM fsem_versions WHERE id = $1");
+    on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
+}
+
+/// The texts of entries in force, by number.
+pub async fn texts(ex: &mut Ex<'_>, numbers: &[i64]) -> Result<HashMap<i64, String>, Error> {
+    let mut out = HashMap::new();
+    for chunk in numbers.chunks(CHUNK) {
+        let rows: Vec<(i64, String)> = on!(ex, c => {
+            let mut q = sqlx::QueryBuilder::new("SELECT number, text FROM fsem_entries WHERE replaced_in IS NULL AND number IN (");
+            let mut sep = q.separated(", ");
+            for n in chunk {
+                sep.push_bind(*n);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(c).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

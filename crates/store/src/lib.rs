@@ -2,12 +2,15 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalog;
+pub mod compliance;
 pub mod db;
 pub mod demo;
 pub mod directory;
 mod error;
 pub mod fsem;
 pub mod fund;
+pub mod jobs;
 pub mod planning;
 pub mod reach;
 pub mod scope;

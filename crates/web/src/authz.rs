@@ -21,6 +21,9 @@ pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest upload accepted (XLSX imports), on the routes marked [`Access::uploads`].
 pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+/// The largest file a streamed upload takes (a library catalog: a union catalog of 300 000
+/// records in ISO 2709 is about 200 MB).
+pub const MAX_STREAMED: usize = 300 * 1024 * 1024;
 /// Largest body of any other request: a form or a JSON record is a few kilobytes, and no field
 /// is longer than a few hundred characters, so a megabyte-long «login» is refused unread.
 pub const MAX_FORM: usize = 64 * 1024;
@@ -69,6 +72,9 @@ pub struct Access {
     pub scope: Scope,
     /// The largest request body the route reads.
     pub max_body: usize,
+    /// The handler reads the body as a stream (to a file): the guard does not buffer it, and the
+    /// CSRF token comes in the `x-csrf-token` header or the `_csrf` query parameter.
+    pub streams: bool,
 }
 
 pub const PUBLIC: &[Role] = &[];
@@ -81,14 +87,18 @@ pub const HEAD: &[Role] = &[Role::Head];
 
 impl Access {
     pub const fn to(roles: &'static [Role]) -> Access {
-        Access { roles, scope: Scope::None, max_body: MAX_FORM }
+        Access { roles, scope: Scope::None, max_body: MAX_FORM, streams: false }
     }
     pub const fn on(roles: &'static [Role], scope: Scope) -> Access {
-        Access { roles, scope, max_body: MAX_FORM }
+        Access { roles, scope, max_body: MAX_FORM, streams: false }
     }
     /// The route takes a file upload.
     pub const fn uploads(self) -> Access {
         Access { max_body: MAX_UPLOAD, ..self }
+    }
+    /// The route streams a large file upload to disk (see `streams`).
+    pub const fn streams_upload(self) -> Access {
+        Access { max_body: MAX_STREAMED, streams: true, ..self }
     }
 }
 
@@ -379,7 +389,24 @@ async fn check(
     decide(user.as_ref(), access, write, tgt.as_ref())?;
     // Only a request that may go on has its body read: nobody makes the server hold an upload
     // for a route they may not use.
-    if write {
+    if write && access.streams {
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > access.max_body) {
+            return Err(AppError::TooLarge(format!(
+                "Файл слишком большой: не более {} МБ",
+                access.max_body / (1024 * 1024)
+            )));
+        }
+        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
+            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.chars().take(128).collect())
+        });
+        let fresh = new_csrf.is_some() && user.is_none();
+        if fresh || !sent.is_some_and(|s| same(&s, &csrf)) {
+            return Err(AppError::Stale);
+        }
+    } else if write {
         let (sent, r) = read_body(req, access.max_body).await?;
         req = r;
         let fresh = new_csrf.is_some() && user.is_none();

@@ -140,6 +140,15 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, user: CurrentUser, mp:
     let mut page = ImportPage { ctx, versions: vec![], problems: vec![], report: None };
     let status = match result {
         Ok(r) => {
+            // A new version: the catalogs are checked against it now rather than at the next tick.
+            if !r.unchanged {
+                let db = st.db.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = app::jobs::run_pending(&db).await {
+                        tracing::warn!(error = %e, "background jobs failed");
+                    }
+                });
+            }
             page.report = Some(r);
             StatusCode::OK
         }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod authz;
+pub mod compliance;
 pub mod directory;
 pub mod error;
 pub mod fsem;
@@ -96,6 +97,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) -> std::io::Result<()> {
     tokio::spawn(purge_periodically(db.clone()));
     tokio::spawn(count_figures_periodically(db.clone()));
+    tokio::spawn(run_jobs_periodically(db.clone()));
     let app = app(db, config);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -127,6 +129,18 @@ async fn count_figures_periodically(db: Db) {
         tick.tick().await;
         if let Err(e) = app::fund::count_every_district(&db).await {
             tracing::warn!(error = %e, "counting provision figures failed");
+        }
+    }
+}
+
+/// Runs the background jobs (see `app::jobs`) every half minute; a page that calls for a job also
+/// starts a run at once.
+async fn run_jobs_periodically(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::jobs::tick(&db).await {
+            tracing::warn!(error = %e, "background jobs failed");
         }
     }
 }

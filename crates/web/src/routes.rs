@@ -11,7 +11,7 @@ use crate::directory::{librarians, passports, schools};
 use crate::fund;
 use crate::planning;
 use crate::state::AppState;
-use crate::{accounts, api, audit, fsem, home};
+use crate::{accounts, api, audit, compliance, fsem, home};
 
 pub struct RouteDef {
     pub method: Method,
@@ -33,6 +33,7 @@ pub fn table() -> Vec<RouteDef> {
         librarians::routes(),
         fund::fpu::routes(),
         fsem::routes(),
+        compliance::routes(),
         fund::school::routes(),
         fund::opening::routes(),
         fund::district::routes(),

@@ -251,6 +251,23 @@ pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A Word (DOCX) file download.
+pub fn docx(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition =
+        format!("attachment; filename=\"document.docx\"; filename*=UTF-8''{}", enc(file_name).replace('+', "%20"));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// How values read on a Russian page: dates ДД.ММ.ГГГГ, empty for unknown numbers, decimal commas.
 pub trait Show {
     fn ru(&self) -> String;

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, Method as M};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::Method as M;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use domain::fund::Figures;
 use domain::SchoolYear;
@@ -113,17 +113,5 @@ pub async fn ksu_docx(
 ) -> Result<Response> {
     let k = app::fund::ksu(&st.db, &reach, school, q.year()?).await?;
     let name = format!("КСУ {} {}.docx", k.school, k.year.to_string().replace('/', "-"));
-    let disposition =
-        format!("attachment; filename=\"ksu.docx\"; filename*=UTF-8''{}", views::enc(&name).replace('+', "%20"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        k.docx()?,
-    )
-        .into_response())
+    Ok(views::docx(&name, k.docx()?))
 }

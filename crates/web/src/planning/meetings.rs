@@ -359,7 +359,7 @@ pub async fn protocol_docx(
     let p = documents::protocol(&st.db, &reach, id).await?;
     let name =
         format!("Протокол заседания МО № {} от {}.docx", p.meeting.number, domain::dates::format(p.meeting.held_on));
-    Ok(super::docx_response(&name, documents::protocol_docx(&p)?))
+    Ok(crate::views::docx(&name, documents::protocol_docx(&p)?))
 }
 
 #[derive(Debug, Default, Deserialize)]

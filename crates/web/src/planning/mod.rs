@@ -13,7 +13,7 @@ use app::planning::{self as planning, EventInput, EVENT_STATUSES};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, Method as M, StatusCode};
+use axum::http::{Method as M, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -64,25 +64,6 @@ fn section_starts(events: &[Event], i: usize) -> bool {
 
 pub fn status_title(code: &str) -> &'static str {
     app::planning::title_of(EVENT_STATUSES, code)
-}
-
-/// A Word download.
-pub fn docx_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"document.docx\"; filename*=UTF-8''{}",
-        views::enc(file_name).replace('+', "%20")
-    );
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 #[derive(Template)]
@@ -433,7 +414,7 @@ pub async fn docx(
     let year = YearParam { year: q.year }.year()?;
     let b = documents::book(&st.db, &reach, year).await?;
     let bytes = documents::plan_docx(&b, Layout::parse(&q.layout))?;
-    Ok(docx_response(&format!("План работы МО {}.docx", year.to_string().replace('/', "-")), bytes))
+    Ok(views::docx(&format!("План работы МО {}.docx", year.to_string().replace('/', "-")), bytes))
 }
 
 // ---------------------------------------------------------------------------------------------

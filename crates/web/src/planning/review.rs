@@ -92,7 +92,7 @@ pub async fn docx(
     let year = q.year()?;
     let a = analysis::analysis(&st.db, &reach, year, domain::clock::today()).await?;
     let name = format!("Анализ работы МО {}.docx", year.to_string().replace('/', "-"));
-    Ok(super::docx_response(&name, analysis::analysis_docx(&a)?))
+    Ok(crate::views::docx(&name, analysis::analysis_docx(&a)?))
 }
 
 #[derive(Template)]
