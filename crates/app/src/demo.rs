@@ -535,10 +535,12 @@ pub async fn seed_compliance(db: &Db) -> Result<(), Error> {
     };
     let reach = Reach::whole_district(district);
     let actor = Actor { user_id: None, district_id: Some(district) };
-    let schools = {
+    let mut schools = {
         let mut c = db.conn().await?;
         directory::list_schools(&mut c.ex(), &reach, &ListQuery::all()).await?.items
     };
+    // The first schools made are those of lib01 and lib02.
+    schools.sort_by_key(|s| s.id);
     for (i, school) in schools.iter().take(3).enumerate() {
         let path = std::env::temp_dir().join(format!("biblioset-demo-catalog-{}-{i}.xml", std::process::id()));
         std::fs::write(&path, demo_catalog(i, i < 2)).map_err(|e| Error::Config(format!("demo catalog: {e}")))?;
@@ -550,7 +552,7 @@ pub async fn seed_compliance(db: &Db) -> Result<(), Error> {
             &actor,
             &reach,
             school.id,
-            "Директор школы; председатель\nЗаместитель директора по УВР; член комиссии\nПедагог-библиотекарь; член комиссии",
+            "Смирнова Т. В.; директор\nКузнецова О. А.; заместитель директора по УВР\nВолкова И. С.; педагог-библиотекарь",
         )
         .await?;
         let check = crate::compliance::begin_check(db, &actor, &reach, school.id).await?;

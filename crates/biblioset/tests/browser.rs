@@ -490,3 +490,86 @@ async fn planning_postgres() {
         head_holds_meeting(app, "postgres").await;
     }
 }
+
+/// Waits until the page, reloaded, holds `text` (the page refreshes itself while a file is read
+/// or a check runs).
+async fn wait_for_text(c: &Client, text: &str, db_kind: &str, what: &str) {
+    for _ in 0..100 {
+        // The page's source, not an element of it: the page may be replaced meanwhile.
+        if c.source().await.is_ok_and(|s| s.contains(text)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let _ = c.refresh().await;
+    }
+    shot(c, &format!("{db_kind}-{what}-failed.png")).await;
+    panic!("no «{text}» on the page: {}", body_text(c).await);
+}
+
+/// A librarian uploads the school's catalog, checks it against the list, confirms the finding
+/// and opens the act of withdrawal.
+async fn librarian_checks_catalog(app: TestApp, db_kind: &str) {
+    let Some((driver, chrome)) = browser_tools() else {
+        return;
+    };
+    let demo = common::demo_ids(&app).await;
+    let list = "\u{feff}№;Материал;Дата включения\r\n1;\"Книга Засекина Р.Т. «Чёрное знамя рассвета» (М., 2004)\";01.02.2018\r\n2;\"Аудиозапись песни «Капитанская дочка»\";01.02.2019\r\n";
+    app::fsem::import_list(&app.db, &store::audit::Actor::SYSTEM, list.as_bytes(), "fsem.csv").await.unwrap();
+    let dir = std::env::temp_dir().join(format!("biblioset-fsem-{db_kind}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("каталог.xml");
+    let record = |id: &str, title: &str, author: &str| {
+        format!(
+            "<record><leader>00000nam  2200000   450 </leader><controlfield tag=\"001\">{id}</controlfield>\
+             <datafield tag=\"200\" ind1=\"1\" ind2=\" \"><subfield code=\"a\">{title}</subfield></datafield>\
+             <datafield tag=\"700\" ind1=\" \" ind2=\"1\"><subfield code=\"a\">{author}</subfield></datafield></record>"
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><collection xmlns=\"http://www.loc.gov/MARC21/slim\">{}{}{}</collection>",
+            record("K1", "Черное знамя рассвета", "Засекин Р. Т."),
+            record("K2", "Капитанская дочка", "Пушкин А. С."),
+            record("K3", "Тихий Дон", "Шолохов М. А."),
+        ),
+    )
+    .unwrap();
+
+    let b = start_browser(&driver, &chrome).await;
+    let c = &b.client;
+    c.goto(&format!("{}/", app.url)).await.unwrap();
+    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Сверка с ФСЭМ")).await.unwrap().click().await.unwrap();
+    wait_for_url_ending(c, &format!("/schools/{}/fsem", demo.own_school)).await;
+    c.find(Locator::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("form[data-progress] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(c, "MARCXML, UTF-8; записей 3", db_kind, "catalog").await;
+    c.goto(&format!("{}/schools/{}/fsem", app.url, demo.own_school)).await.unwrap();
+    c.find(Locator::XPath("//button[.='Сверить каталог со списком']")).await.unwrap().click().await.unwrap();
+    wait_for_text(c, "К рассмотрению (1)", db_kind, "check").await;
+    let text = body_text(c).await;
+    assert!(text.contains("Черное знамя рассвета") && !text.contains("Похоже на № 2"), "{text}");
+    shot(c, &format!("{db_kind}-fsem-review.png")).await;
+    c.find(Locator::XPath("//button[.='Это материал из списка — изъять']")).await.unwrap().click().await.unwrap();
+    c.accept_alert().await.unwrap();
+    wait_for_text(c, "К рассмотрению (0)", db_kind, "confirm").await;
+    c.find(Locator::XPath("//a[starts-with(., 'Акт № 1 ')]")).await.unwrap().click().await.unwrap();
+    let text = body_text(c).await;
+    assert!(text.contains("об изъятии документов") && text.contains("Черное знамя рассвета / Засекин Р. Т."), "{text}");
+    shot(c, &format!("{db_kind}-fsem-act.png")).await;
+}
+
+#[tokio::test]
+async fn fsem_sqlite() {
+    librarian_checks_catalog(common::spawn(common::Kind::Sqlite).await.unwrap(), "sqlite").await;
+}
+
+#[tokio::test]
+async fn fsem_postgres() {
+    if let Some(app) = common::spawn(common::Kind::Postgres).await {
+        librarian_checks_catalog(app, "postgres").await;
+    }
+}

@@ -516,13 +516,13 @@ impl DistrictPage {
 
 async fn render_district(st: &AppState, ctx: Ctx, reach: &Reach, problems: Vec<String>) -> Result<Response> {
     let mut c = st.db.conn().await?;
-    let page = DistrictPage {
-        schools: checks::overview(&mut c.ex(), reach).await?,
-        settings: checks::settings(&mut c.ex(), reach.district()).await?,
-        version: store::fsem::latest_version(&mut c.ex()).await?,
-        problems,
-        ctx,
-    };
+    let settings = checks::settings(&mut c.ex(), reach.district()).await?;
+    let mut schools = checks::overview(&mut c.ex(), reach).await?;
+    // Those that need the head's attention first: overdue, then with findings awaiting review.
+    let today = domain::clock::today();
+    schools.sort_by_key(|s| (!app::compliance::overdue(s.last_check, settings.fsem_every_days, today), -s.open));
+    let page =
+        DistrictPage { schools, settings, version: store::fsem::latest_version(&mut c.ex()).await?, problems, ctx };
     let status = if page.problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Html(page.render()?)).into_response())
 }
