@@ -480,13 +480,11 @@ fn demo_list_csv() -> Vec<u8> {
     s.into_bytes()
 }
 
-/// A school's catalog in MARCXML (RUSMARC fields): the ordinary fund in several copies of each
-/// title, and for `planted` schools a listed book as a librarian would write it.
+/// A school's catalog in MARCXML (RUSMARC fields), written by the catalog writer: the ordinary
+/// fund in several editions of each title, and for `planted` schools listed books as a librarian
+/// would write them.
 fn demo_catalog(school: usize, planted: bool) -> Vec<u8> {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n",
-    );
+    use formats::marc::{Field, Record};
     let mut books: Vec<(String, &str, &str)> = Vec::new();
     for round in 0..12 {
         for (t, a, i) in DEMO_BOOKS {
@@ -497,21 +495,25 @@ fn demo_catalog(school: usize, planted: bool) -> Vec<u8> {
         books.push(("Черное знамя рассвета : роман".into(), "Засекин", "Р."));
         books.push(("Огни над степью".into(), "", ""));
     }
-    for (n, (title, surname, initials)) in books.iter().enumerate() {
-        s.push_str(&format!(
-            "<record><leader>00000nam  2200000   450 </leader><controlfield tag=\"001\">RU/SCH{school}/{n}</controlfield>\
-             <datafield tag=\"200\" ind1=\"1\" ind2=\" \"><subfield code=\"a\">{}</subfield></datafield>",
-            esc(title)
-        ));
-        if !surname.is_empty() {
-            s.push_str(&format!(
-                "<datafield tag=\"700\" ind1=\" \" ind2=\"1\"><subfield code=\"a\">{surname}</subfield><subfield code=\"b\">{initials}</subfield></datafield>"
-            ));
-        }
-        s.push_str("</record>\n");
-    }
-    s.push_str("</collection>\n");
-    s.into_bytes()
+    let records: Vec<Record> = books
+        .iter()
+        .enumerate()
+        .map(|(n, (title, surname, initials))| {
+            let data = |tag: &str, ind1, ind2, subfields: Vec<(char, String)>| Field::Data { tag: tag.into(), ind1, ind2, subfields };
+            let mut fields = vec![
+                Field::Control { tag: "001".into(), value: format!("RU/SCH{school}/{n}") },
+                data("200", '1', ' ', vec![('a', title.clone())]),
+            ];
+            if !surname.is_empty() {
+                fields.push(data("700", ' ', '1', vec![('a', surname.to_string()), ('b', initials.to_string())]));
+            }
+            Record { leader: "00000nam  2200000   450 ".into(), fields }
+        })
+        .collect();
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = formats::marc::to_marcxml(&records, &mut out);
+    out
 }
 
 /// The check against the federal list in the demo: a made-up list, catalogs of the first three

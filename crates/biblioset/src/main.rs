@@ -514,6 +514,7 @@ fn fsem_check(list: &Path, catalog: &Path, as_csv: bool, threshold: f32, encodin
     let entries: Vec<domain::fsem::ListEntry> = parsed.entries.iter().map(|e| e.to_list_entry()).collect();
     let index = domain::fsem::Index::build(&entries);
     let source = std::fs::File::open(catalog).with_context(|| format!("cannot read {}", catalog.display()))?;
+    let size = source.metadata().map(|m| m.len()).unwrap_or(0);
     let cat_name = name(catalog);
     let mut reader =
         match marc::open_catalog(std::io::BufReader::new(source), &cat_name, encoding.marc(), &marc::Limits::default())
@@ -542,12 +543,22 @@ fn fsem_check(list: &Path, catalog: &Path, as_csv: bool, threshold: f32, encodin
     }
     let (mut read, mut broken, mut found) = (0usize, 0usize, 0usize);
     let mut first_broken = None;
-    for item in reader.by_ref() {
+    // Drawn on stderr only when it is a terminal.
+    let pb = ProgressBar::new(size);
+    pb.set_style(
+        ProgressStyle::with_template("сверка каталога [{bar:30}] {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    while let Some(item) = reader.next() {
+        pb.set_position(reader.bytes_read());
+        if read % 1000 == 0 {
+            pb.set_message(format!("записей {read}, кандидатов {found}"));
+        }
         let record = match item {
             Ok(r) => r,
             Err(b) => {
                 broken += 1;
-                eprintln!("{}", b.problem(&cat_name));
+                pb.suspend(|| eprintln!("{}", b.problem(&cat_name)));
                 first_broken.get_or_insert(b);
                 continue;
             }
@@ -573,6 +584,7 @@ fn fsem_check(list: &Path, catalog: &Path, as_csv: bool, threshold: f32, encodin
             }
         }
     }
+    pb.finish_and_clear();
     if let Err(e) = out.flush() {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(e).context("cannot write the output");

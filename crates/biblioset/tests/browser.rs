@@ -86,6 +86,13 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(shots().join(name), png).unwrap();
 }
 
+/// Signs in on the login form the browser shows.
+async fn sign_in(c: &Client, login: &str) {
+    c.wait().for_element(Locator::Css("input[name=login]")).await.unwrap().send_keys(login).await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+}
+
 async fn body_text(c: &Client) -> String {
     c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
@@ -99,9 +106,7 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     let c = &b.client;
 
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "lib01").await;
     c.wait().for_element(Locator::LinkText("Паспорт библиотеки")).await.unwrap();
     assert!(body_text(c).await.contains("МБОУ СОШ № 1"));
     shot(c, &format!("{db_kind}-librarian-dashboard.png")).await;
@@ -139,9 +144,7 @@ async fn librarian_edits_passport(app: TestApp, db_kind: &str) {
     // The head sees the librarian's change in the audit log.
     c.set_window_size(1366, 768).await.unwrap();
     c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "head").await;
     c.wait().for_element(Locator::Css(".tiles")).await.unwrap();
     shot(c, &format!("{db_kind}-head-dashboard.png")).await;
 
@@ -248,9 +251,7 @@ async fn fund_first_start(app: TestApp, db_kind: &str) {
     let b = start_browser(&driver, &chrome).await;
     let c = &b.client;
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "lib01").await;
     c.wait().for_element(Locator::LinkText("Учебный фонд")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::LinkText("Поступления и списания")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::LinkText("Ввод остатков из XLSX")).await.unwrap().click().await.unwrap();
@@ -285,9 +286,7 @@ async fn fund_first_start(app: TestApp, db_kind: &str) {
 
     // The head downloads the monitoring forms: the browser saves the file, the test reads form 3.
     c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "head").await;
     c.wait().for_element(Locator::LinkText("Учебники")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("figure.chart svg")).await.unwrap();
     shot(c, &format!("{db_kind}-district-provision.png")).await;
@@ -397,9 +396,7 @@ async fn head_holds_meeting(app: TestApp, db_kind: &str) {
     let b = start_browser(&driver, &chrome).await;
     let c = &b.client;
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("head").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "head").await;
     c.wait().for_element(Locator::LinkText("План МО")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("nav.tabs")).await.unwrap();
     c.find(Locator::Css("nav.tabs a[href^='/meetings']")).await.unwrap().click().await.unwrap();
@@ -539,9 +536,7 @@ async fn librarian_checks_catalog(app: TestApp, db_kind: &str) {
     let b = start_browser(&driver, &chrome).await;
     let c = &b.client;
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("lib01").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    sign_in(c, "lib01").await;
     c.wait().for_element(Locator::LinkText("Сверка с ФСЭМ")).await.unwrap().click().await.unwrap();
     wait_for_url_ending(c, &format!("/schools/{}/fsem", demo.own_school)).await;
     c.find(Locator::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();

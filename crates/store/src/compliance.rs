@@ -271,38 +271,30 @@ pub struct Candidate {
 const CANDIDATE: &str = "d.id, d.check_id, d.record_key, d.title, d.author, d.entry_number, d.entry_text, d.score_pct,
     d.why, d.excluded, d.state, d.reason, d.decided_at, u.full_name AS decided_by, d.act_id";
 
+fn candidates_sql(filter_and_order: &str) -> String {
+    format!("SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by WHERE {filter_and_order}")
+}
+
 /// Pairs awaiting review at the school, the most likely first.
 pub async fn open_candidates(ex: &mut Ex<'_>, school: i64) -> Result<Vec<Candidate>, Error> {
-    let sql = format!(
-        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by
-         WHERE d.school_id = $1 AND d.state = 'open' ORDER BY d.score_pct DESC, d.id"
-    );
+    let sql = candidates_sql("d.school_id = $1 AND d.state = 'open' ORDER BY d.score_pct DESC, d.id");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(school).fetch_all(c).await)?)
 }
 
 /// Pairs of one check, in any state.
 pub async fn check_candidates(ex: &mut Ex<'_>, school: i64, check: i64) -> Result<Vec<Candidate>, Error> {
-    let sql = format!(
-        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by
-         WHERE d.school_id = $1 AND d.check_id = $2 ORDER BY d.score_pct DESC, d.id"
-    );
+    let sql = candidates_sql("d.school_id = $1 AND d.check_id = $2 ORDER BY d.score_pct DESC, d.id");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(school).bind(check).fetch_all(c).await)?)
 }
 
 /// Pairs decided at the school, the latest first.
 pub async fn decided(ex: &mut Ex<'_>, school: i64, limit: i64) -> Result<Vec<Candidate>, Error> {
-    let sql = format!(
-        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by
-         WHERE d.school_id = $1 AND d.state <> 'open' ORDER BY d.decided_at DESC, d.id DESC LIMIT $2"
-    );
+    let sql = candidates_sql("d.school_id = $1 AND d.state <> 'open' ORDER BY d.decided_at DESC, d.id DESC LIMIT $2");
     Ok(on!(ex, c => sqlx::query_as(&sql).bind(school).bind(limit).fetch_all(c).await)?)
 }
 
 async fn open_one(ex: &mut Ex<'_>, school: i64, id: i64) -> Result<Candidate, Error> {
-    let sql = format!(
-        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by
-         WHERE d.school_id = $1 AND d.id = $2"
-    );
+    let sql = candidates_sql("d.school_id = $1 AND d.id = $2");
     on!(ex, c => sqlx::query_as(&sql).bind(school).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
 
@@ -411,10 +403,7 @@ pub async fn act(ex: &mut Ex<'_>, school: i64, id: i64) -> Result<(Act, Vec<Cand
     let sql = format!("SELECT {ACT} FROM withdrawal_acts a WHERE a.school_id = $1 AND a.id = $2");
     let act: Act =
         on!(ex, c => sqlx::query_as(&sql).bind(school).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)?;
-    let sql = format!(
-        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by
-         WHERE d.act_id = $1 ORDER BY d.decided_at, d.id"
-    );
+    let sql = candidates_sql("d.act_id = $1 ORDER BY d.decided_at, d.id");
     let items = on!(ex, c => sqlx::query_as(&sql).bind(id).fetch_all(c).await)?;
     Ok((act, items))
 }
