@@ -499,7 +499,12 @@ fn demo_catalog(school: usize, planted: bool) -> Vec<u8> {
         .iter()
         .enumerate()
         .map(|(n, (title, surname, initials))| {
-            let data = |tag: &str, ind1, ind2, subfields: Vec<(char, String)>| Field::Data { tag: tag.into(), ind1, ind2, subfields };
+            let data = |tag: &str, ind1, ind2, subfields: Vec<(char, String)>| Field::Data {
+                tag: tag.into(),
+                ind1,
+                ind2,
+                subfields,
+            };
             let mut fields = vec![
                 Field::Control { tag: "001".into(), value: format!("RU/SCH{school}/{n}") },
                 data("200", '1', ' ', vec![('a', title.clone())]),

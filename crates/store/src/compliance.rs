@@ -272,7 +272,9 @@ const CANDIDATE: &str = "d.id, d.check_id, d.record_key, d.title, d.author, d.en
     d.why, d.excluded, d.state, d.reason, d.decided_at, u.full_name AS decided_by, d.act_id";
 
 fn candidates_sql(filter_and_order: &str) -> String {
-    format!("SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by WHERE {filter_and_order}")
+    format!(
+        "SELECT {CANDIDATE} FROM fsem_candidates d LEFT JOIN users u ON u.id = d.decided_by WHERE {filter_and_order}"
+    )
 }
 
 /// Pairs awaiting review at the school, the most likely first.
