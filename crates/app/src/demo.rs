@@ -536,6 +536,8 @@ pub async fn seed_compliance(db: &Db) -> Result<(), Error> {
     crate::fsem::import_list(db, &Actor::SYSTEM, &demo_list_csv(), "ФСЭМ (демонстрационный).csv")
         .await
         .map_err(problems)?;
+    // The list's own background check finds no catalog yet; the checks below are the schools'.
+    crate::jobs::run_pending(db).await?;
     let district = {
         let mut c = db.conn().await?;
         directory::list_districts(&mut c.ex()).await?.first().map(|d| d.id).ok_or(Error::NotFound)?

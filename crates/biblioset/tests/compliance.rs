@@ -302,3 +302,22 @@ on_both!(a_new_list_version_is_checked_once_in_the_background, |app| {
     let page = settled(&lib, school).await;
     assert!(page.contains("новые записи списка (автоматически)"), "{page}");
 });
+
+on_both!(the_demo_shows_checks_findings_and_an_act, |app| {
+    app::demo::seed_compliance(&app.db).await.unwrap();
+    assert_eq!(common::count(&app.db, "fsem_versions").await, 1);
+    assert_eq!(common::count(&app.db, "catalog_imports").await, 3);
+    let mut c = app.db.conn().await.unwrap();
+    let head = store::accounts::user_by_login(&mut c.ex(), "head").await.unwrap().unwrap();
+    let overview = store::compliance::overview(&mut c.ex(), &store::Reach::of(&head).unwrap()).await.unwrap();
+    let checked: Vec<_> = overview.iter().filter(|s| s.last_check.is_some()).collect();
+    assert_eq!(checked.len(), 3, "{overview:?}");
+    assert!(checked.iter().map(|s| s.open).sum::<i64>() >= 2, "findings await review: {overview:?}");
+    assert_eq!(overview.iter().map(|s| s.confirmed).sum::<i64>(), 1, "one finding confirmed into an act");
+    drop(c);
+    // The list's own background check ran before there were catalogs: each school has its one check.
+    assert_eq!(common::count(&app.db, "fsem_checks").await, 3);
+    // A second start of the demo adds nothing.
+    app::demo::seed_compliance(&app.db).await.unwrap();
+    assert_eq!(common::count(&app.db, "fsem_checks").await, 3);
+});
