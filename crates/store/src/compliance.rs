@@ -169,8 +169,8 @@ pub async fn fail_check(ex: &mut Ex<'_>, id: i64, error: &str) -> Result<(), Err
     Ok(())
 }
 
-/// A pair a check found, to store.
-#[derive(Debug, Clone, PartialEq)]
+/// A pair a check found: stored as it was found, read back inside a [`Candidate`].
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
 pub struct Found {
     pub record_key: String,
     pub title: String,
@@ -248,24 +248,27 @@ pub async fn get_check(ex: &mut Ex<'_>, school: i64, id: i64) -> Result<Check, E
     on!(ex, c => sqlx::query_as(&sql).bind(school).bind(id).fetch_optional(c).await)?.ok_or(Error::NotFound)
 }
 
+/// A found pair with its review: reads as its [`Found`] (`candidate.title`).
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Candidate {
     pub id: i64,
     pub check_id: i64,
-    pub record_key: String,
-    pub title: String,
-    pub author: String,
-    pub entry_number: i64,
-    pub entry_text: String,
-    pub score_pct: i64,
-    pub why: String,
-    pub excluded: bool,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub found: Found,
     /// `open`, `confirmed`, `dismissed`.
     pub state: String,
     pub reason: String,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<String>,
     pub act_id: Option<i64>,
+}
+
+impl std::ops::Deref for Candidate {
+    type Target = Found;
+    fn deref(&self) -> &Found {
+        &self.found
+    }
 }
 
 const CANDIDATE: &str = "d.id, d.check_id, d.record_key, d.title, d.author, d.entry_number, d.entry_text, d.score_pct,
